@@ -1,0 +1,369 @@
+// Package integration holds the declarative model of one upstream API: its
+// OpenAPI document, its conventions (auth, base URL rules, errors, cursors)
+// and the curated documentation records that decide which of its operations
+// become tools. An integration is data; this package loads and validates it.
+package integration
+
+import (
+	"bytes"
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"go.yaml.in/yaml/v3"
+)
+
+// Integration is one upstream API, loaded and validated.
+type Integration struct {
+	Name        string      `yaml:"name"`
+	Title       string      `yaml:"title"`
+	OpenAPIFile string      `yaml:"openapi"`
+	BaseURL     BaseURLRule `yaml:"base_url"`
+	Errors      ErrorRule   `yaml:"errors"`
+	// EmptyResults lists upstream errors that mean "nothing matched" and are
+	// answered as an empty list instead (Gong's "No calls found" 404).
+	EmptyResults []EmptyResult `yaml:"empty_results"`
+	// Excluded names operations that deliberately have no tool, with why.
+	Excluded []Exclusion `yaml:"excluded"`
+
+	Records    []*Record           `yaml:"-"`
+	Operations map[string]*Operation `yaml:"-"` // by operationId
+	Doc        *openapi3.T         `yaml:"-"`
+	// Version changes whenever the definition's bytes change; caches key on it.
+	Version string `yaml:"-"`
+}
+
+// BaseURLRule says which API hosts an account may point at.
+type BaseURLRule struct {
+	Default string `yaml:"default"`
+	// HostSuffix: an https host equal to it or ending in "."+HostSuffix.
+	HostSuffix string `yaml:"host_suffix"`
+}
+
+// ErrorRule says where an upstream error body keeps its details.
+type ErrorRule struct {
+	RequestID string `yaml:"request_id"`
+	Messages  string `yaml:"messages"`
+}
+
+// EmptyResult matches an upstream error that really is an empty answer.
+type EmptyResult struct {
+	Status          int    `yaml:"status"`
+	MessageContains string `yaml:"message_contains"`
+}
+
+// Exclusion is an operation left out on purpose.
+type Exclusion struct {
+	Operation string `yaml:"operation"`
+	Reason    string `yaml:"reason"`
+}
+
+// Operation is one OpenAPI operation with the bits tool generation needs.
+type Operation struct {
+	ID     string
+	Method string // upper case
+	Path   string
+	Op     *openapi3.Operation
+	// Scopes parsed from the description prose (the document declares none).
+	Scopes []string
+}
+
+// Record is the curated documentation record of one method. A method with no
+// record never becomes a tool.
+type Record struct {
+	Operation   string   `yaml:"operation"`
+	Resource    string   `yaml:"resource"`
+	Method      string   `yaml:"method"`
+	Name        string   `yaml:"name"`     // pinned tool name; derived when empty
+	Singular    string   `yaml:"singular"` // singular of Resource; derived when empty
+	Title       string   `yaml:"title"`
+	Description string   `yaml:"description"`
+	Tags        []string `yaml:"tags"`
+	Scopes      []string `yaml:"scopes"`
+	ReadOnly    bool     `yaml:"read_only"`
+	Destructive bool     `yaml:"destructive"`
+	Idempotent  bool     `yaml:"idempotent"`
+	Credits     bool     `yaml:"credits"`
+	// Parameters exposed to the LLM. Empty means every path, query and
+	// top-level body parameter of the operation, named as upstream.
+	Parameters []Param `yaml:"parameters"`
+	// Result is the dotted path of the list in the answer (list-like tools).
+	Result string `yaml:"result"`
+	// Cursor is where the page cursor travels upstream: "query" or "body".
+	Cursor string `yaml:"cursor"`
+
+	File string `yaml:"-"` // where the record was read from, for errors
+}
+
+// Param maps one tool argument to its place in the upstream request.
+type Param struct {
+	Name        string `yaml:"name"`
+	In          string `yaml:"in"`    // path, query or body
+	Field       string `yaml:"field"` // upstream name or dotted body path; defaults to Name; "." is the whole body
+	Description string `yaml:"description"`
+	Required    bool   `yaml:"required"`
+	// Schema overrides or extends the upstream schema (format, enum, ...).
+	Schema map[string]any `yaml:"schema"`
+}
+
+// Standard methods; anything else is a custom method.
+var standardMethods = map[string]bool{"list": true, "get": true, "create": true, "update": true, "delete": true}
+
+// IsStandardMethod reports whether m is one of list, get, create, update, delete.
+func IsStandardMethod(m string) bool { return standardMethods[m] }
+
+var (
+	snakeRe = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+	scopeRe = regexp.MustCompile(`requires the scopes? ((?:'[^']+'(?:,\s*|\s+and\s+)?)+)`)
+	quoted  = regexp.MustCompile(`'([^']+)'`)
+)
+
+// Load reads integration.yaml, the OpenAPI document it names and every
+// records/*.yaml file from fsys, and validates the records against the
+// document. Errors name the file and the field at fault.
+func Load(fsys fs.FS) (*Integration, error) {
+	raw, err := fs.ReadFile(fsys, "integration.yaml")
+	if err != nil {
+		return nil, err
+	}
+	in := &Integration{}
+	if err := decodeStrict(raw, in); err != nil {
+		return nil, fmt.Errorf("integration.yaml: %w", err)
+	}
+	if !snakeRe.MatchString(in.Name) {
+		return nil, fmt.Errorf("integration.yaml: name %q must be snake_case", in.Name)
+	}
+	docBytes, err := fs.ReadFile(fsys, in.OpenAPIFile)
+	if err != nil {
+		return nil, fmt.Errorf("integration.yaml: openapi: %w", err)
+	}
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(docBytes)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", in.OpenAPIFile, err)
+	}
+	in.Doc = doc
+	in.Operations = operations(doc)
+
+	files, err := fs.Glob(fsys, "records/*.yaml")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(files)
+	hash := newHasher()
+	hash.Write(raw)
+	hash.Write(docBytes)
+	for _, f := range files {
+		b, err := fs.ReadFile(fsys, f)
+		if err != nil {
+			return nil, err
+		}
+		hash.Write(b)
+		var recs []*Record
+		if err := decodeStrict(b, &recs); err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
+		}
+		for _, r := range recs {
+			r.File = f
+			in.Records = append(in.Records, r)
+		}
+	}
+	in.Version = hash.sum()
+	if err := in.validate(); err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+func decodeStrict(b []byte, v any) error {
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	return nil
+}
+
+func operations(doc *openapi3.T) map[string]*Operation {
+	ops := map[string]*Operation{}
+	for p, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			ops[op.OperationID] = &Operation{
+				ID:     op.OperationID,
+				Method: strings.ToUpper(method),
+				Path:   p,
+				Op:     op,
+				Scopes: ParseScopes(op.Description),
+			}
+		}
+	}
+	return ops
+}
+
+// ParseScopes extracts the OAuth scopes Gong names in an operation's prose
+// ("... this endpoint requires the scope 'api:calls:read:basic'.").
+func ParseScopes(desc string) []string {
+	var out []string
+	for _, m := range scopeRe.FindAllStringSubmatch(desc, -1) {
+		for _, q := range quoted.FindAllStringSubmatch(m[1], -1) {
+			out = append(out, q[1])
+		}
+	}
+	return out
+}
+
+func (in *Integration) validate() error {
+	seenOp := map[string]string{}
+	for _, r := range in.Records {
+		at := func(field, format string, a ...any) error {
+			return fmt.Errorf("%s: operation %q: field %s: %s", r.File, r.Operation, field, fmt.Sprintf(format, a...))
+		}
+		op, ok := in.Operations[r.Operation]
+		if !ok {
+			return at("operation", "no such operationId in %s", in.OpenAPIFile)
+		}
+		if prev, dup := seenOp[r.Operation]; dup {
+			return at("operation", "already documented in %s", prev)
+		}
+		seenOp[r.Operation] = r.File
+		if !snakeRe.MatchString(r.Resource) {
+			return at("resource", "%q must be snake_case", r.Resource)
+		}
+		if !snakeRe.MatchString(r.Method) {
+			return at("method", "%q must be snake_case", r.Method)
+		}
+		if r.Name != "" && !snakeRe.MatchString(r.Name) {
+			return at("name", "%q must be snake_case", r.Name)
+		}
+		if strings.TrimSpace(r.Description) == "" {
+			return at("description", "is required")
+		}
+		if len(r.Tags) == 0 {
+			return at("tags", "at least one tag is required")
+		}
+		if r.ReadOnly && r.Destructive {
+			return at("destructive", "a read-only method cannot be destructive")
+		}
+		switch r.Cursor {
+		case "", "query", "body":
+		default:
+			return at("cursor", "must be query or body, not %q", r.Cursor)
+		}
+		if r.Cursor != "" && r.Result == "" {
+			return at("result", "a paginated method must say where its list is")
+		}
+		names := map[string]bool{}
+		for i, p := range r.Parameters {
+			f := fmt.Sprintf("parameters[%d]", i)
+			if !snakeOrCamel.MatchString(p.Name) {
+				return at(f+".name", "%q is not a valid argument name", p.Name)
+			}
+			if names[p.Name] {
+				return at(f+".name", "%q appears twice", p.Name)
+			}
+			names[p.Name] = true
+			if p.Name == CursorArg {
+				return at(f+".name", "%q is reserved for the page cursor", p.Name)
+			}
+			switch p.In {
+			case "path", "query", "body":
+			default:
+				return at(f+".in", "must be path, query or body, not %q", p.In)
+			}
+			if p.In == "path" && !strings.Contains(op.Path, "{"+p.field()+"}") {
+				return at(f+".field", "path %s has no {%s}", op.Path, p.field())
+			}
+			if p.In == "path" && !p.Required {
+				return at(f+".required", "path parameters are always required")
+			}
+		}
+		for _, s := range r.Scopes {
+			if !strings.HasPrefix(s, "api:") {
+				return at("scopes", "%q is not a Gong scope", s)
+			}
+		}
+		// A path parameter the record does not expose would leave the URL
+		// unfillable, so it must be there.
+		if len(r.Parameters) > 0 {
+			for _, seg := range pathParams(op.Path) {
+				found := false
+				for _, p := range r.Parameters {
+					if p.In == "path" && p.field() == seg {
+						found = true
+					}
+				}
+				if !found {
+					return at("parameters", "path parameter {%s} of %s is not exposed", seg, op.Path)
+				}
+			}
+		}
+	}
+	for _, ex := range in.Excluded {
+		if _, ok := in.Operations[ex.Operation]; !ok {
+			return fmt.Errorf("integration.yaml: excluded: no such operationId %q", ex.Operation)
+		}
+		if strings.TrimSpace(ex.Reason) == "" {
+			return fmt.Errorf("integration.yaml: excluded %q: a reason is required", ex.Operation)
+		}
+		if f, documented := seenOp[ex.Operation]; documented {
+			return fmt.Errorf("integration.yaml: excluded %q is documented in %s too", ex.Operation, f)
+		}
+	}
+	return nil
+}
+
+var snakeOrCamel = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]*$`)
+
+// CursorArg is the tool argument that carries a page cursor back.
+const CursorArg = "next_cursor"
+
+func (p Param) field() string {
+	if p.Field != "" {
+		return p.Field
+	}
+	return p.Name
+}
+
+// UpstreamField is where the argument goes upstream: a name, a dotted body
+// path, or "." for the whole body.
+func (p Param) UpstreamField() string { return p.field() }
+
+func pathParams(p string) []string {
+	var out []string
+	for _, seg := range strings.Split(p, "/") {
+		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
+			out = append(out, seg[1:len(seg)-1])
+		}
+	}
+	return out
+}
+
+// PathParams lists the {names} in an OpenAPI path template, in order.
+func PathParams(p string) []string { return pathParams(p) }
+
+// OperationIDs lists every operationId of the document, sorted.
+func (in *Integration) OperationIDs() []string {
+	ids := make([]string, 0, len(in.Operations))
+	for id := range in.Operations {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// RecordFor returns the documentation record of an operation, if any.
+func (in *Integration) RecordFor(opID string) *Record {
+	for _, r := range in.Records {
+		if r.Operation == opID {
+			return r
+		}
+	}
+	return nil
+}
+
+// Base returns the last element of a dotted path.
+func Base(dotted string) string { return path.Base(strings.ReplaceAll(dotted, ".", "/")) }
