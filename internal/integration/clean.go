@@ -13,20 +13,20 @@ import (
 
 type hasher struct{ h hash.Hash }
 
-func newHasher() *hasher           { return &hasher{sha256.New()} }
-func (h *hasher) Write(b []byte)   { h.h.Write(b) }
-func (h *hasher) sum() string      { return hex.EncodeToString(h.h.Sum(nil))[:16] }
+func newHasher() *hasher         { return &hasher{sha256.New()} }
+func (h *hasher) Write(b []byte) { h.h.Write(b) }
+func (h *hasher) sum() string    { return hex.EncodeToString(h.h.Sum(nil))[:16] }
 
 var (
-	styleRe    = regexp.MustCompile(`(?is)<style[^>]*>.*?</style>`)
-	scriptRe   = regexp.MustCompile(`(?is)<script[^>]*>.*?</script>`)
-	cssRuleRe  = regexp.MustCompile(`(?s)[.#]?[A-Za-z][\w\-. ,:#>]*\{[^{}]*\}`)
-	brRe       = regexp.MustCompile(`(?i)<\s*(br|/p|/li|/div|/h\d)\s*/?>`)
-	liRe       = regexp.MustCompile(`(?i)<\s*li[^>]*>`)
-	tagRe      = regexp.MustCompile(`<[^>]+>`)
-	scopeSent  = regexp.MustCompile(`(?i)\s*When accessed through a Bearer token authorization method, this endpoint requires the scopes? [^.]*\.`)
-	spaceRe    = regexp.MustCompile(`[ \t\f\v]+`)
-	blankRe    = regexp.MustCompile(`\n\s*\n+`)
+	styleRe   = regexp.MustCompile(`(?is)<style[^>]*>.*?</style>`)
+	scriptRe  = regexp.MustCompile(`(?is)<script[^>]*>.*?</script>`)
+	cssRuleRe = regexp.MustCompile(`(?s)[.#]?[A-Za-z][\w\-. ,:#>]*\{[^{}]*\}`)
+	brRe      = regexp.MustCompile(`(?i)<\s*(br|/p|/li|/div|/h\d)\s*/?>`)
+	liRe      = regexp.MustCompile(`(?i)<\s*li[^>]*>`)
+	tagRe     = regexp.MustCompile(`<[^>]+>`)
+	scopeSent = regexp.MustCompile(`(?i)\s*When accessed through a Bearer token authorization method, this endpoint requires the scopes? [^.]*\.`)
+	spaceRe   = regexp.MustCompile(`[ \t\f\v]+`)
+	blankRe   = regexp.MustCompile(`\n\s*\n+`)
 )
 
 // CleanDescription turns Gong's description prose into plain text fit for

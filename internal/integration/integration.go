@@ -30,9 +30,9 @@ type Integration struct {
 	// Excluded names operations that deliberately have no tool, with why.
 	Excluded []Exclusion `yaml:"excluded"`
 
-	Records    []*Record           `yaml:"-"`
+	Records    []*Record             `yaml:"-"`
 	Operations map[string]*Operation `yaml:"-"` // by operationId
-	Doc        *openapi3.T         `yaml:"-"`
+	Doc        *openapi3.T           `yaml:"-"`
 	// Version changes whenever the definition's bytes change; caches key on it.
 	Version string `yaml:"-"`
 }
