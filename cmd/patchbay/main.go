@@ -1,0 +1,61 @@
+// Command patchbay turns connected SaaS accounts into scoped remote MCP
+// servers. Subcommands: demo, serve, sandbox, api-token, version.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+)
+
+const usage = `patchbay: connected SaaS accounts served as scoped remote MCP servers.
+
+Usage:
+  patchbay demo [--addr HOST:PORT] [--data-dir DIR]   everything on one machine, with the Gong sandbox
+  patchbay serve [flags]                              the server, configured by flags and PATCHBAY_* variables
+  patchbay api-token create --name NAME               mint an admin API token
+  patchbay sandbox gong [--addr HOST:PORT] [--seed N] the Gong API emulator alone
+  patchbay version
+
+Run "patchbay COMMAND -h" for a command's flags.
+`
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		fmt.Fprintln(os.Stderr, "patchbay:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	if len(args) == 0 {
+		fmt.Fprint(os.Stderr, usage)
+		return errors.New("no command given")
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "demo":
+		return runDemo(rest)
+	case "serve":
+		return runServe(rest)
+	case "api-token":
+		return runAPIToken(rest)
+	case "sandbox":
+		return runSandbox(rest)
+	case "version":
+		fmt.Println("patchbay", version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Print(usage)
+		return nil
+	}
+	fmt.Fprint(os.Stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"

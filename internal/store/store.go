@@ -1,0 +1,133 @@
+// Package store defines what Patchbay persists and the Store interface every
+// database implementation satisfies. The contract test suite in storetest
+// runs unchanged against each implementation.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/patchbay-dev/patchbay/internal/credentials"
+)
+
+var (
+	// ErrNotFound: no such row (or it is expired, for MCP servers).
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: a unique value is taken.
+	ErrConflict = errors.New("conflict")
+)
+
+// Account statuses.
+const (
+	StatusActive      = "active"
+	StatusNeedsReauth = "needs_reauth"
+)
+
+// Account is an integrated account: one connected upstream account.
+type Account struct {
+	ID          string
+	Integration string
+	Name        string
+	BaseURL     string
+	Status      string
+	Scopes      []string // granted upstream scopes; nil = unknown
+	// ExternalID identifies the upstream company (to reconnect in place).
+	ExternalID  string
+	Credentials credentials.Upstream // sealed at rest
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// ServerConfig is an MCP server's config as users write it.
+type ServerConfig struct {
+	Methods             []string `json:"methods,omitempty"`
+	Tags                []string `json:"tags,omitempty"`
+	RequireAPITokenAuth bool     `json:"require_api_token_auth"`
+}
+
+// Server is an MCP server: a token-scoped view of one account.
+type Server struct {
+	ID        string
+	AccountID string
+	Name      string
+	Config    ServerConfig
+	TokenHash string
+	ExpiresAt *time.Time
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Expired reports whether the server is past its expiry at now.
+func (s *Server) Expired(now time.Time) bool {
+	return s.ExpiresAt != nil && !now.Before(*s.ExpiresAt)
+}
+
+// APIToken is an admin credential; only its hash is kept.
+type APIToken struct {
+	ID        string
+	Name      string
+	TokenHash string
+	CreatedAt time.Time
+}
+
+// LogEntry is one MCP request as the audit trail sees it.
+type LogEntry struct {
+	ID             int64
+	Time           time.Time
+	ServerID       string
+	AccountID      string
+	RPCMethod      string // JSON-RPC method, e.g. tools/call
+	Tool           string
+	ClientName     string
+	ClientVersion  string
+	Status         string // ok, error, denied, invalid
+	HTTPStatus     int
+	UpstreamStatus int
+	Duration       time.Duration
+	Error          string
+}
+
+// LogFilter narrows a log listing; zero values match everything.
+type LogFilter struct {
+	AccountID string
+	ServerID  string
+	Tool      string
+	Status    string
+	Since     time.Time
+	Limit     int // default 100, at most 1000
+	BeforeID  int64
+}
+
+// Store is everything Patchbay persists. Implementations must be safe for
+// concurrent use by several goroutines and several processes.
+type Store interface {
+	CreateAccount(ctx context.Context, a *Account) error
+	GetAccount(ctx context.Context, id string) (*Account, error)
+	ListAccounts(ctx context.Context) ([]*Account, error)
+	UpdateAccount(ctx context.Context, a *Account) error
+	// DeleteAccount removes the account and its MCP servers; it returns how
+	// many servers went with it.
+	DeleteAccount(ctx context.Context, id string) (int, error)
+
+	CreateServer(ctx context.Context, s *Server) error
+	GetServer(ctx context.Context, id string) (*Server, error)
+	// ServerByTokenHash finds a server by its token hash.
+	ServerByTokenHash(ctx context.Context, hash string) (*Server, error)
+	ListServers(ctx context.Context, accountID string) ([]*Server, error)
+	UpdateServer(ctx context.Context, s *Server) error
+	DeleteServer(ctx context.Context, id string) error
+	// DeleteExpiredServers removes servers whose expiry is at or before now.
+	DeleteExpiredServers(ctx context.Context, now time.Time) (int, error)
+
+	CreateAPIToken(ctx context.Context, t *APIToken) error
+	APITokenByHash(ctx context.Context, hash string) (*APIToken, error)
+	ListAPITokens(ctx context.Context) ([]*APIToken, error)
+	DeleteAPIToken(ctx context.Context, id string) error
+
+	AppendLog(ctx context.Context, e *LogEntry) error
+	ListLogs(ctx context.Context, f LogFilter) ([]*LogEntry, error)
+
+	Ping(ctx context.Context) error
+	Close() error
+}
