@@ -288,3 +288,14 @@ func defaultParams(op *integration.Operation) []integration.Param {
 	}
 	return out
 }
+
+// Probe is a cheap read that needs no arguments, used to check that new
+// credentials work: the first such tool by name, nil if there is none.
+func (s *Set) Probe() *Tool {
+	for _, t := range s.Tools {
+		if t.Read && !t.Credits && !strings.Contains(string(t.InputSchema), `"required"`) {
+			return t
+		}
+	}
+	return nil
+}

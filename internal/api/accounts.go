@@ -1,0 +1,218 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/patchbay-dev/patchbay/internal/credentials"
+	"github.com/patchbay-dev/patchbay/internal/store"
+)
+
+// accountJSON is an integrated account as the API shows it: never secrets.
+type accountJSON struct {
+	ID          string            `json:"id"`
+	Integration string            `json:"integration"`
+	Name        string            `json:"name"`
+	BaseURL     string            `json:"base_url"`
+	Status      string            `json:"status"`
+	Scopes      []string          `json:"scopes"`
+	Credentials map[string]string `json:"credentials"`
+	CreatedAt   string            `json:"created_at"`
+	UpdatedAt   string            `json:"updated_at"`
+}
+
+func toAccountJSON(a *store.Account) accountJSON {
+	return accountJSON{
+		ID: a.ID, Integration: a.Integration, Name: a.Name, BaseURL: a.BaseURL, Status: a.Status, Scopes: a.Scopes,
+		Credentials: map[string]string{"type": a.Credentials.Type},
+		CreatedAt:   a.CreatedAt.Format(time.RFC3339), UpdatedAt: a.UpdatedAt.Format(time.RFC3339),
+	}
+}
+
+type credentialsBody struct {
+	Type            string `json:"type"`
+	AccessKey       string `json:"access_key"`
+	AccessKeySecret string `json:"access_key_secret"`
+}
+
+type accountBody struct {
+	Integration string           `json:"integration"`
+	Name        string           `json:"name"`
+	BaseURL     string           `json:"base_url"`
+	Credentials *credentialsBody `json:"credentials"`
+	Scopes      []string         `json:"scopes"`
+}
+
+func (c *credentialsBody) upstream() (credentials.Upstream, error) {
+	if c.Type != credentials.TypeAccessKey {
+		return credentials.Upstream{}, badRequest("credentials.type must be %q (OAuth accounts are created by the connect flow)", credentials.TypeAccessKey)
+	}
+	if strings.TrimSpace(c.AccessKey) == "" || strings.TrimSpace(c.AccessKeySecret) == "" {
+		return credentials.Upstream{}, badRequest("credentials.access_key and credentials.access_key_secret are required")
+	}
+	return credentials.Upstream{Type: credentials.TypeAccessKey, AccessKey: c.AccessKey, AccessKeySecret: c.AccessKeySecret}, nil
+}
+
+func validName(name string) error {
+	if strings.TrimSpace(name) == "" {
+		return badRequest("name is required")
+	}
+	if len(name) > 200 {
+		return badRequest("name must be at most 200 characters")
+	}
+	return nil
+}
+
+func validScopes(scopes []string) error {
+	for _, s := range scopes {
+		if strings.TrimSpace(s) == "" || len(s) > 200 {
+			return badRequest("scopes must be non-empty strings")
+		}
+	}
+	return nil
+}
+
+func (a *API) createAccount(w http.ResponseWriter, r *http.Request) error {
+	var body accountBody
+	if err := decode(w, r, &body); err != nil {
+		return err
+	}
+	set, ok := a.opts.Catalog.ToolSet(body.Integration)
+	if !ok {
+		return badRequest("unknown integration %q", body.Integration)
+	}
+	if err := validName(body.Name); err != nil {
+		return err
+	}
+	if body.Credentials == nil {
+		return badRequest("credentials are required")
+	}
+	creds, err := body.Credentials.upstream()
+	if err != nil {
+		return err
+	}
+	if err := validScopes(body.Scopes); err != nil {
+		return err
+	}
+	if body.BaseURL == "" {
+		body.BaseURL = set.Integration.BaseURL.Default
+	}
+	body.BaseURL = strings.TrimRight(body.BaseURL, "/")
+	if err := a.opts.CheckBaseURL(body.Integration, body.BaseURL); err != nil {
+		return badRequest("base_url: %v", err)
+	}
+	acct := &store.Account{Integration: body.Integration, Name: body.Name, BaseURL: body.BaseURL, Scopes: body.Scopes, Credentials: creds}
+	if a.opts.VerifyAccount != nil {
+		if err := a.opts.VerifyAccount(r.Context(), acct); err != nil {
+			return badRequest("the credentials do not work: %v", err)
+		}
+	}
+	if err := a.opts.Store.CreateAccount(r.Context(), acct); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, toAccountJSON(acct))
+	return nil
+}
+
+func (a *API) listAccounts(w http.ResponseWriter, r *http.Request) error {
+	accts, err := a.opts.Store.ListAccounts(r.Context())
+	if err != nil {
+		return err
+	}
+	out := make([]accountJSON, 0, len(accts))
+	for _, acct := range accts {
+		out = append(out, toAccountJSON(acct))
+	}
+	writeJSON(w, http.StatusOK, list(out))
+	return nil
+}
+
+func (a *API) account(r *http.Request) (*store.Account, error) {
+	acct, err := a.opts.Store.GetAccount(r.Context(), r.PathValue("id"))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, notFound("integrated account")
+	}
+	return acct, err
+}
+
+func (a *API) getAccount(w http.ResponseWriter, r *http.Request) error {
+	acct, err := a.account(r)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, toAccountJSON(acct))
+	return nil
+}
+
+type accountPatch struct {
+	Name        *string          `json:"name"`
+	BaseURL     *string          `json:"base_url"`
+	Credentials *credentialsBody `json:"credentials"`
+	Scopes      *[]string        `json:"scopes"`
+}
+
+func (a *API) patchAccount(w http.ResponseWriter, r *http.Request) error {
+	var body accountPatch
+	if err := decode(w, r, &body); err != nil {
+		return err
+	}
+	acct, err := a.account(r)
+	if err != nil {
+		return err
+	}
+	recheck := false
+	if body.Name != nil {
+		if err := validName(*body.Name); err != nil {
+			return err
+		}
+		acct.Name = *body.Name
+	}
+	if body.BaseURL != nil {
+		u := strings.TrimRight(*body.BaseURL, "/")
+		if err := a.opts.CheckBaseURL(acct.Integration, u); err != nil {
+			return badRequest("base_url: %v", err)
+		}
+		acct.BaseURL, recheck = u, true
+	}
+	if body.Credentials != nil {
+		creds, err := body.Credentials.upstream()
+		if err != nil {
+			return err
+		}
+		acct.Credentials, recheck = creds, true
+		acct.Status = store.StatusActive // fresh credentials: try again
+	}
+	if body.Scopes != nil {
+		if err := validScopes(*body.Scopes); err != nil {
+			return err
+		}
+		acct.Scopes = *body.Scopes
+	}
+	if recheck && a.opts.VerifyAccount != nil {
+		if err := a.opts.VerifyAccount(r.Context(), acct); err != nil {
+			return badRequest("the credentials do not work: %v", err)
+		}
+	}
+	if err := a.opts.Store.UpdateAccount(r.Context(), acct); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return notFound("integrated account")
+		}
+		return err
+	}
+	writeJSON(w, http.StatusOK, toAccountJSON(acct))
+	return nil
+}
+
+func (a *API) deleteAccount(w http.ResponseWriter, r *http.Request) error {
+	n, err := a.opts.Store.DeleteAccount(r.Context(), r.PathValue("id"))
+	if errors.Is(err, store.ErrNotFound) {
+		return notFound("integrated account")
+	}
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": r.PathValue("id"), "deleted": true, "mcp_servers_deleted": n})
+	return nil
+}

@@ -1,0 +1,347 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/patchbay-dev/patchbay/internal/credentials"
+	"github.com/patchbay-dev/patchbay/internal/store"
+	"github.com/patchbay-dev/patchbay/internal/tools"
+)
+
+// minExpiry is how far ahead expires_at must be: a server that dies before
+// anyone can paste its URL is a mistake.
+const minExpiry = 60 * time.Second
+
+type configJSON struct {
+	Methods             []string `json:"methods"`
+	Tags                []string `json:"tags"`
+	RequireAPITokenAuth bool     `json:"require_api_token_auth"`
+}
+
+type serverJSON struct {
+	ID                  string     `json:"id"`
+	Name                string     `json:"name"`
+	Config              configJSON `json:"config"`
+	ExpiresAt           *string    `json:"expires_at"`
+	IntegratedAccountID string     `json:"integrated_account_id"`
+	CreatedAt           string     `json:"created_at"`
+	UpdatedAt           string     `json:"updated_at"`
+	// Token and URL are shown once, in the create answer.
+	Token string `json:"token,omitempty"`
+	URL   string `json:"url,omitempty"`
+}
+
+func toServerJSON(s *store.Server) serverJSON {
+	cfg := configJSON{Methods: s.Config.Methods, Tags: s.Config.Tags, RequireAPITokenAuth: s.Config.RequireAPITokenAuth}
+	if cfg.Methods == nil {
+		cfg.Methods = []string{}
+	}
+	if cfg.Tags == nil {
+		cfg.Tags = []string{}
+	}
+	return serverJSON{
+		ID: s.ID, Name: s.Name, Config: cfg, ExpiresAt: timePtr(s.ExpiresAt), IntegratedAccountID: s.AccountID,
+		CreatedAt: s.CreatedAt.Format(time.RFC3339), UpdatedAt: s.UpdatedAt.Format(time.RFC3339),
+	}
+}
+
+type configBody struct {
+	Methods             []string `json:"methods"`
+	Tags                []string `json:"tags"`
+	RequireAPITokenAuth bool     `json:"require_api_token_auth"`
+}
+
+func cleanList(field string, l []string) ([]string, error) {
+	if len(l) > 100 {
+		return nil, badRequest("config.%s has more than 100 entries", field)
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, v := range l {
+		v = strings.TrimSpace(v)
+		if v == "" || len(v) > 100 {
+			return nil, badRequest("config.%s entries must be non-empty strings of at most 100 characters", field)
+		}
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+func (c *configBody) toStore() (store.ServerConfig, error) {
+	methods, err := cleanList("methods", c.Methods)
+	if err != nil {
+		return store.ServerConfig{}, err
+	}
+	tags, err := cleanList("tags", c.Tags)
+	if err != nil {
+		return store.ServerConfig{}, err
+	}
+	return store.ServerConfig{Methods: methods, Tags: tags, RequireAPITokenAuth: c.RequireAPITokenAuth}, nil
+}
+
+func (a *API) checkExpiry(t *time.Time) error {
+	if t != nil && t.Before(a.opts.Now().Add(minExpiry)) {
+		return badRequest("expires_at must be at least %d seconds in the future", int(minExpiry.Seconds()))
+	}
+	return nil
+}
+
+// checkFilter refuses a config that would expose no tool at all.
+func (a *API) checkFilter(acct *store.Account, cfg store.ServerConfig) error {
+	set, ok := a.opts.Catalog.ToolSet(acct.Integration)
+	if !ok {
+		return badRequest("the account's integration %q is not loaded", acct.Integration)
+	}
+	if len(set.Select(tools.Filter{Methods: cfg.Methods, Tags: cfg.Tags})) == 0 {
+		return badRequest("config.methods %v and config.tags %v together match no tool", cfg.Methods, cfg.Tags)
+	}
+	return nil
+}
+
+type createServerBody struct {
+	Name      string      `json:"name"`
+	Config    *configBody `json:"config"`
+	ExpiresAt *time.Time  `json:"expires_at"`
+}
+
+func (a *API) createServer(w http.ResponseWriter, r *http.Request) error {
+	var body createServerBody
+	if err := decode(w, r, &body); err != nil {
+		return err
+	}
+	acct, err := a.account(r)
+	if err != nil {
+		return err
+	}
+	if err := validName(body.Name); err != nil {
+		return err
+	}
+	if body.Config == nil {
+		body.Config = &configBody{}
+	}
+	cfg, err := body.Config.toStore()
+	if err != nil {
+		return err
+	}
+	if err := a.checkFilter(acct, cfg); err != nil {
+		return err
+	}
+	if err := a.checkExpiry(body.ExpiresAt); err != nil {
+		return err
+	}
+	token := credentials.NewToken(credentials.MCPTokenPrefix)
+	srv := &store.Server{AccountID: acct.ID, Name: body.Name, Config: cfg, TokenHash: credentials.HashToken(token), ExpiresAt: utc(body.ExpiresAt)}
+	if err := a.opts.Store.CreateServer(r.Context(), srv); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return notFound("integrated account")
+		}
+		return err
+	}
+	out := toServerJSON(srv)
+	out.Token = token
+	out.URL = a.opts.PublicURL(r) + "/mcp/" + token
+	writeJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+func utc(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC().Truncate(time.Millisecond)
+	return &u
+}
+
+func (a *API) listServers(w http.ResponseWriter, r *http.Request) error {
+	acct, err := a.account(r)
+	if err != nil {
+		return err
+	}
+	servers, err := a.opts.Store.ListServers(r.Context(), acct.ID)
+	if err != nil {
+		return err
+	}
+	now := a.opts.Now()
+	out := make([]serverJSON, 0, len(servers))
+	for _, s := range servers {
+		if !s.Expired(now) {
+			out = append(out, toServerJSON(s))
+		}
+	}
+	writeJSON(w, http.StatusOK, list(out))
+	return nil
+}
+
+// server finds an MCP server of the account in the path; one of another
+// account, or expired, is not found.
+func (a *API) server(r *http.Request) (*store.Account, *store.Server, error) {
+	acct, err := a.account(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	srv, err := a.opts.Store.GetServer(r.Context(), r.PathValue("mcpId"))
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (srv.AccountID != acct.ID || srv.Expired(a.opts.Now()))) {
+		return nil, nil, notFound("MCP server")
+	}
+	return acct, srv, err
+}
+
+func (a *API) getServer(w http.ResponseWriter, r *http.Request) error {
+	_, srv, err := a.server(r)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, toServerJSON(srv))
+	return nil
+}
+
+func (a *API) patchServer(w http.ResponseWriter, r *http.Request) error {
+	// Decode into raw fields first: "expires_at": null (clear) must differ
+	// from an absent expires_at (keep).
+	var raw map[string]json.RawMessage
+	if err := decode(w, r, &raw); err != nil {
+		return err
+	}
+	acct, srv, err := a.server(r)
+	if err != nil {
+		return err
+	}
+	for k, v := range raw {
+		switch k {
+		case "name":
+			var name string
+			if err := decodeBytes(v, &name); err != nil {
+				return badRequest("field \"name\" must be a string")
+			}
+			if err := validName(name); err != nil {
+				return err
+			}
+			srv.Name = name
+		case "config":
+			var cb configBody
+			if err := decodeBytes(v, &cb); err != nil {
+				return err
+			}
+			cfg, err := cb.toStore()
+			if err != nil {
+				return err
+			}
+			if err := a.checkFilter(acct, cfg); err != nil {
+				return err
+			}
+			srv.Config = cfg
+		case "expires_at":
+			if string(v) == "null" {
+				srv.ExpiresAt = nil
+				continue
+			}
+			var t time.Time
+			if err := decodeBytes(v, &t); err != nil {
+				return badRequest("field \"expires_at\" must be an RFC 3339 date-time or null")
+			}
+			if err := a.checkExpiry(&t); err != nil {
+				return err
+			}
+			srv.ExpiresAt = utc(&t)
+		default:
+			return badRequest("unknown field %q", k)
+		}
+	}
+	if err := a.opts.Store.UpdateServer(r.Context(), srv); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return notFound("MCP server")
+		}
+		return err
+	}
+	writeJSON(w, http.StatusOK, toServerJSON(srv))
+	return nil
+}
+
+func (a *API) deleteServer(w http.ResponseWriter, r *http.Request) error {
+	_, srv, err := a.server(r)
+	if err != nil {
+		return err
+	}
+	if err := a.opts.Store.DeleteServer(r.Context(), srv.ID); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return notFound("MCP server")
+		}
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": srv.ID, "deleted": true})
+	return nil
+}
+
+// toolJSON is a tool as the preview shows it.
+type toolJSON struct {
+	Name        string          `json:"name"`
+	Title       string          `json:"title"`
+	Description string          `json:"description"`
+	Resource    string          `json:"resource"`
+	Method      string          `json:"method"`
+	Tags        []string        `json:"tags"`
+	Scopes      []string        `json:"scopes"`
+	ReadOnly    bool            `json:"read_only"`
+	Destructive bool            `json:"destructive"`
+	Credits     bool            `json:"spends_credits"`
+	InputSchema json.RawMessage `json:"input_schema"`
+	// ScopesGranted is false when the account's known scopes lack one.
+	ScopesGranted bool `json:"scopes_granted"`
+}
+
+func splitParam(v string) []string {
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func (a *API) previewTools(w http.ResponseWriter, r *http.Request) error {
+	acct, err := a.account(r)
+	if err != nil {
+		return err
+	}
+	set, ok := a.opts.Catalog.ToolSet(acct.Integration)
+	if !ok {
+		return badRequest("the account's integration %q is not loaded", acct.Integration)
+	}
+	q := r.URL.Query()
+	f := tools.Filter{Methods: splitParam(q.Get("methods")), Tags: splitParam(q.Get("tags"))}
+	out := []toolJSON{}
+	for _, t := range set.Select(f) {
+		out = append(out, toolJSON{
+			Name: t.Name, Title: t.Title, Description: t.Description, Resource: t.Resource, Method: t.Method,
+			Tags: t.Tags, Scopes: t.Scopes, ReadOnly: t.Read, Destructive: t.Annotations.DestructiveHint, Credits: t.Credits,
+			InputSchema: t.InputSchema, ScopesGranted: scopesGranted(acct.Scopes, t.Scopes),
+		})
+	}
+	writeJSON(w, http.StatusOK, list(out))
+	return nil
+}
+
+// scopesGranted: unknown grants (nil) are assumed sufficient.
+func scopesGranted(granted, needed []string) bool {
+	if granted == nil {
+		return true
+	}
+	have := map[string]bool{}
+	for _, g := range granted {
+		have[g] = true
+	}
+	for _, n := range needed {
+		if !have[n] {
+			return false
+		}
+	}
+	return true
+}

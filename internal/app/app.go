@@ -1,0 +1,280 @@
+// Package app wires Patchbay together: configuration, store, integrations,
+// the MCP endpoint and the admin API, and the background jobs.
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	gongdef "github.com/patchbay-dev/patchbay/integrations/gong"
+	"github.com/patchbay-dev/patchbay/internal/api"
+	"github.com/patchbay-dev/patchbay/internal/credentials"
+	"github.com/patchbay-dev/patchbay/internal/integration"
+	"github.com/patchbay-dev/patchbay/internal/mcp"
+	"github.com/patchbay-dev/patchbay/internal/store"
+	"github.com/patchbay-dev/patchbay/internal/store/sqlstore"
+	"github.com/patchbay-dev/patchbay/internal/tools"
+	"github.com/patchbay-dev/patchbay/internal/upstream"
+)
+
+// Config is everything a Patchbay process needs to know.
+type Config struct {
+	DatabaseURL   string
+	EncryptionKey []byte
+	// PublicURL is the base of the URLs handed out; empty means derived
+	// from each request's Host.
+	PublicURL string
+	// SandboxOrigin is a Gong sandbox origin accounts may use as their API
+	// host besides Gong's own hosts.
+	SandboxOrigin string
+	// CleanupInterval is how often expired MCP servers are deleted.
+	CleanupInterval time.Duration
+	// UpstreamTimeout bounds one upstream call.
+	UpstreamTimeout time.Duration
+	// DisableLocalhostProtection: see mcp.Options.
+	DisableLocalhostProtection bool
+	Logger                     *slog.Logger
+	Version                    string
+	Now                        func() time.Time
+}
+
+// App is a running Patchbay: open it, serve its Handler, Close it.
+type App struct {
+	cfg      Config
+	Store    *sqlstore.DB
+	Catalog  *Catalog
+	Upstream *upstream.Client
+	handler  http.Handler
+	started  time.Time
+}
+
+// Catalog holds the loaded integrations and their tool sets.
+type Catalog struct {
+	sets map[string]*tools.Set
+}
+
+// ToolSet returns the tools of an integration.
+func (c *Catalog) ToolSet(name string) (*tools.Set, bool) {
+	s, ok := c.sets[name]
+	return s, ok
+}
+
+// LoadCatalog loads the built-in integrations; a broken definition fails
+// start-up with the file and field at fault.
+func LoadCatalog() (*Catalog, error) {
+	c := &Catalog{sets: map[string]*tools.Set{}}
+	for _, fsys := range []fs.FS{gongdef.FS} {
+		in, err := integration.Load(fsys)
+		if err != nil {
+			return nil, fmt.Errorf("loading integration: %w", err)
+		}
+		set, err := tools.Generate(in)
+		if err != nil {
+			return nil, fmt.Errorf("integration %s: %w", in.Name, err)
+		}
+		c.sets[in.Name] = set
+	}
+	return c, nil
+}
+
+// Open connects the store and builds the handler.
+func Open(ctx context.Context, cfg Config) (*App, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.CleanupInterval == 0 {
+		cfg.CleanupInterval = time.Minute
+	}
+	cipher, err := credentials.NewCipher(cfg.EncryptionKey)
+	if err != nil {
+		return nil, err
+	}
+	catalog, err := LoadCatalog()
+	if err != nil {
+		return nil, err
+	}
+	db, err := sqlstore.Open(ctx, cfg.DatabaseURL, cipher)
+	if err != nil {
+		return nil, fmt.Errorf("opening the database: %w", err)
+	}
+	up := upstream.NewClient()
+	if cfg.UpstreamTimeout > 0 {
+		up.Timeout = cfg.UpstreamTimeout
+	}
+	a := &App{cfg: cfg, Store: db, Catalog: catalog, Upstream: up, started: time.Now()}
+	a.handler = a.routes()
+	return a, nil
+}
+
+// Close releases the store.
+func (a *App) Close() error { return a.Store.Close() }
+
+// Handler is the whole HTTP surface.
+func (a *App) Handler() http.Handler { return a.handler }
+
+func (a *App) routes() http.Handler {
+	mcpHandler := mcp.New(mcp.Options{
+		Store:                      a.Store,
+		Catalog:                    a.Catalog,
+		Upstream:                   a.Upstream,
+		Auth:                       a.upstreamAuth,
+		Logger:                     a.cfg.Logger,
+		Now:                        a.cfg.Now,
+		Version:                    a.cfg.Version,
+		DisableLocalhostProtection: a.cfg.DisableLocalhostProtection,
+	})
+	adminAPI := api.New(api.Options{
+		Store:         a.Store,
+		Catalog:       a.Catalog,
+		Logger:        a.cfg.Logger,
+		Now:           a.cfg.Now,
+		PublicURL:     a.publicURL,
+		CheckBaseURL:  a.checkBaseURL,
+		VerifyAccount: a.verifyAccount,
+	})
+	mux := http.NewServeMux()
+	mux.Handle("/mcp/", mcpHandler)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", a.ready)
+	mux.Handle("/", adminAPI.Handler())
+	return recoverPanics(a.cfg.Logger, mux)
+}
+
+func (a *App) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	v, err := a.Store.SchemaVersion(ctx)
+	switch {
+	case err != nil:
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unreachable"})
+	case v != sqlstore.LatestSchemaVersion():
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "migrations pending"})
+	default:
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// recoverPanics turns a panic in any handler into a 500 and a log line, so
+// no input can take the process down.
+func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				log.Error("panic serving request", "method", r.Method, "path", RedactPath(r.URL.Path), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal_error", "message": "something went wrong; the error was logged"})
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// RedactPath hides the secret token of an MCP URL path.
+func RedactPath(p string) string {
+	if rest, ok := strings.CutPrefix(p, "/mcp/"); ok {
+		if i := strings.IndexByte(rest, '/'); i >= 0 {
+			return "/mcp/<redacted>" + rest[i:]
+		}
+		return "/mcp/<redacted>"
+	}
+	return p
+}
+
+func (a *App) publicURL(r *http.Request) string {
+	if a.cfg.PublicURL != "" {
+		return strings.TrimRight(a.cfg.PublicURL, "/")
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+func (a *App) checkBaseURL(integ, raw string) error {
+	set, ok := a.Catalog.ToolSet(integ)
+	if !ok {
+		return fmt.Errorf("unknown integration %q", integ)
+	}
+	return upstream.CheckBaseURL(raw, set.Integration.BaseURL.HostSuffix, a.cfg.SandboxOrigin)
+}
+
+// upstreamAuth gives the credentials for an account's upstream calls.
+func (a *App) upstreamAuth(_ context.Context, acct *store.Account) (upstream.Auth, error) {
+	switch acct.Credentials.Type {
+	case credentials.TypeAccessKey:
+		return upstream.BasicAuth{Key: acct.Credentials.AccessKey, Secret: acct.Credentials.AccessKeySecret}, nil
+	}
+	return nil, fmt.Errorf("the account's credential type %q is not supported yet", acct.Credentials.Type)
+}
+
+// verifyAccount proves new credentials with one cheap read (the user list's
+// first page), so a typo in a key is a 400 now rather than a mystery later.
+func (a *App) verifyAccount(ctx context.Context, acct *store.Account) error {
+	set, ok := a.Catalog.ToolSet(acct.Integration)
+	if !ok {
+		return fmt.Errorf("unknown integration %q", acct.Integration)
+	}
+	probe := set.Probe()
+	if probe == nil {
+		return nil
+	}
+	auth, err := a.upstreamAuth(ctx, acct)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	res := a.Upstream.Call(ctx, set.Integration, acct.BaseURL, auth, probe, map[string]any{})
+	switch {
+	case !res.IsError:
+		return nil
+	case res.Status == http.StatusUnauthorized:
+		return errors.New("the API host refused the access key and secret (401)")
+	case res.Status == 0:
+		return errors.New(res.Err) // the host could not be reached
+	}
+	// Any other answer (a missing scope, a rate limit) proves the key works.
+	return nil
+}
+
+// RunCleanup deletes expired MCP servers every CleanupInterval until ctx
+// ends. Expired servers already answer like unknown ones; this only keeps
+// the table small.
+func (a *App) RunCleanup(ctx context.Context) {
+	t := time.NewTicker(a.cfg.CleanupInterval)
+	defer t.Stop()
+	for {
+		if n, err := a.Store.DeleteExpiredServers(ctx, a.cfg.Now()); err != nil && ctx.Err() == nil {
+			a.cfg.Logger.Error("cleanup: deleting expired MCP servers", "err", err)
+		} else if n > 0 {
+			a.cfg.Logger.Info("cleanup: deleted expired MCP servers", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,372 @@
+// Package mcp serves MCP servers at /mcp/{token}: it resolves the token to
+// an MCP server and its integrated account, and answers tools/list and
+// tools/call for that server from one shared go-sdk Server running in
+// stateless mode, so any replica can answer any request and nothing is
+// built per request.
+package mcp
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/patchbay-dev/patchbay/internal/credentials"
+	"github.com/patchbay-dev/patchbay/internal/store"
+	"github.com/patchbay-dev/patchbay/internal/tools"
+	"github.com/patchbay-dev/patchbay/internal/upstream"
+)
+
+// Catalog gives the tool set of an integration by name.
+type Catalog interface {
+	ToolSet(integration string) (*tools.Set, bool)
+}
+
+// AuthProvider returns the credentials to call upstream with for an
+// account (refreshing OAuth tokens when needed).
+type AuthProvider func(ctx context.Context, a *store.Account) (upstream.Auth, error)
+
+// Options configure the handler.
+type Options struct {
+	Store    store.Store
+	Catalog  Catalog
+	Upstream *upstream.Client
+	Auth     AuthProvider
+	Logger   *slog.Logger
+	Now      func() time.Time
+	Version  string
+	// MaxBodyBytes bounds an MCP request body; larger ones get 413.
+	MaxBodyBytes int64
+	// DisableLocalhostProtection turns off the SDK's DNS-rebinding check
+	// (for a reverse proxy on the same host that keeps the public Host).
+	DisableLocalhostProtection bool
+}
+
+// Handler is the /mcp/ endpoint.
+type Handler struct {
+	opts       Options
+	streamable *sdk.StreamableHTTPHandler
+	inflight   sync.Map // request id -> *call
+	listCache  sync.Map // filter key -> []*sdk.Tool
+	cacheSize  int64
+	cacheMu    sync.Mutex
+}
+
+// stateHeader carries the id of the request's *call from the HTTP layer to
+// the MCP middleware. ServeHTTP always overwrites it, so a client cannot
+// point at another request's state.
+const stateHeader = "X-Patchbay-Call"
+
+// New builds the handler.
+func New(opts Options) *Handler {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.MaxBodyBytes == 0 {
+		opts.MaxBodyBytes = 1 << 20
+	}
+	if opts.Version == "" {
+		opts.Version = "dev"
+	}
+	h := &Handler{opts: opts}
+	srv := sdk.NewServer(&sdk.Implementation{Name: "patchbay", Title: "Patchbay", Version: opts.Version}, &sdk.ServerOptions{
+		Capabilities: &sdk.ServerCapabilities{
+			Tools:   &sdk.ToolCapabilities{ListChanged: false},
+			Logging: &sdk.LoggingCapabilities{},
+		},
+		Logger: opts.Logger,
+	})
+	srv.AddReceivingMiddleware(h.middleware)
+	h.streamable = sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return srv }, &sdk.StreamableHTTPOptions{
+		Stateless:                  true,
+		JSONResponse:               true,
+		MaxRequestBodyBytes:        opts.MaxBodyBytes,
+		DisableLocalhostProtection: opts.DisableLocalhostProtection,
+		Logger:                     opts.Logger,
+	})
+	return h
+}
+
+// call is one HTTP request's state, shared between the HTTP layer and the
+// MCP middleware.
+type call struct {
+	ctx     context.Context // the HTTP request's context
+	server  *store.Server
+	account *store.Account
+	set     *tools.Set
+	filter  tools.Filter
+
+	// Filled by the middleware for the log entry and the HTTP headers.
+	mu             sync.Mutex
+	tool           string
+	status         string
+	upstreamStatus int
+	errText        string
+	rateLimit      *upstream.RateLimit
+}
+
+func newID() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// ServeHTTP answers /mcp/{token}.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	token, rest := splitToken(r.URL.Path)
+	if token == "" || rest != "" {
+		writeJSONError(w, http.StatusNotFound, "not_found", "no MCP server at this URL")
+		return
+	}
+	ctx := r.Context()
+	srv, acct, err := h.resolve(ctx, token)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			// Unknown, expired and revoked tokens answer alike.
+			writeJSONError(w, http.StatusNotFound, "not_found", "no MCP server at this URL")
+			return
+		}
+		h.opts.Logger.Error("mcp: resolving token", "err", err)
+		writeJSONError(w, http.StatusServiceUnavailable, "unavailable", "try again shortly")
+		return
+	}
+	if srv.Config.RequireAPITokenAuth && !h.apiTokenOK(ctx, r) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="patchbay", error="invalid_token", error_description="this MCP server requires an API token in the Authorization header"`)
+		writeJSONError(w, http.StatusUnauthorized, "unauthorized", "this MCP server requires Authorization: Bearer <API token>")
+		h.log(ctx, srv, acct, envelope{}, r, http.StatusUnauthorized, &call{status: "denied", errText: "missing or invalid API token"}, start)
+		return
+	}
+	set, ok := h.opts.Catalog.ToolSet(acct.Integration)
+	if !ok {
+		writeJSONError(w, http.StatusServiceUnavailable, "unavailable", "the account's integration is not loaded")
+		return
+	}
+
+	var env envelope
+	if r.Method == http.MethodPost {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.opts.MaxBodyBytes))
+		if err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				writeJSONError(w, http.StatusRequestEntityTooLarge, "too_large", "request body is larger than the limit")
+				h.log(ctx, srv, acct, env, r, http.StatusRequestEntityTooLarge, &call{status: "invalid", errText: "body too large"}, start)
+				return
+			}
+			writeJSONError(w, http.StatusBadRequest, "bad_request", "could not read the request body")
+			return
+		}
+		if !json.Valid(body) {
+			writeParseError(w)
+			h.log(ctx, srv, acct, env, r, http.StatusBadRequest, &call{status: "invalid", errText: "malformed JSON"}, start)
+			return
+		}
+		env = peek(body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+	}
+
+	c := &call{ctx: ctx, server: srv, account: acct, set: set, filter: filterOf(srv.Config), status: "ok"}
+	id := newID()
+	h.inflight.Store(id, c)
+	defer h.inflight.Delete(id)
+	r.Header.Set(stateHeader, id)
+
+	rw := &recorder{ResponseWriter: w, call: c}
+	h.streamable.ServeHTTP(rw, r)
+	if r.Method == http.MethodPost {
+		h.log(ctx, srv, acct, env, r, rw.statusCode(), c, start)
+	}
+}
+
+func filterOf(cfg store.ServerConfig) tools.Filter {
+	return tools.Filter{Methods: cfg.Methods, Tags: cfg.Tags}
+}
+
+// splitToken takes "/mcp/{token}[/rest]" apart.
+func splitToken(p string) (token, rest string) {
+	p = strings.TrimPrefix(p, "/mcp/")
+	if i := strings.IndexByte(p, '/'); i >= 0 {
+		return p[:i], p[i:]
+	}
+	return p, ""
+}
+
+func (h *Handler) resolve(ctx context.Context, token string) (*store.Server, *store.Account, error) {
+	if !strings.HasPrefix(token, credentials.MCPTokenPrefix) || len(token) > 128 {
+		return nil, nil, store.ErrNotFound
+	}
+	srv, err := h.opts.Store.ServerByTokenHash(ctx, credentials.HashToken(token))
+	if err != nil {
+		return nil, nil, err
+	}
+	if srv.Expired(h.opts.Now()) {
+		return nil, nil, store.ErrNotFound
+	}
+	acct, err := h.opts.Store.GetAccount(ctx, srv.AccountID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return srv, acct, nil
+}
+
+func (h *Handler) apiTokenOK(ctx context.Context, r *http.Request) bool {
+	tok, ok := bearer(r)
+	if !ok || !strings.HasPrefix(tok, credentials.APITokenPrefix) {
+		return false
+	}
+	_, err := h.opts.Store.APITokenByHash(ctx, credentials.HashToken(tok))
+	return err == nil
+}
+
+func bearer(r *http.Request) (string, bool) {
+	v := r.Header.Get("Authorization")
+	if len(v) < 7 || !strings.EqualFold(v[:7], "bearer ") {
+		return "", false
+	}
+	return strings.TrimSpace(v[7:]), true
+}
+
+// envelope is what the log needs from a JSON-RPC request body.
+type envelope struct {
+	Method        string
+	Tool          string
+	ClientName    string
+	ClientVersion string
+}
+
+func peek(body []byte) envelope {
+	var msg struct {
+		Method string `json:"method"`
+		Params struct {
+			Name       string `json:"name"`
+			ClientInfo struct {
+				Name    string `json:"name"`
+				Version string `json:"version"`
+			} `json:"clientInfo"`
+			Meta map[string]json.RawMessage `json:"_meta"`
+		} `json:"params"`
+	}
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) > 0 && trimmed[0] == '[' {
+		return envelope{Method: "batch"}
+	}
+	if json.Unmarshal(body, &msg) != nil {
+		return envelope{}
+	}
+	e := envelope{Method: msg.Method, ClientName: msg.Params.ClientInfo.Name, ClientVersion: msg.Params.ClientInfo.Version}
+	if msg.Method == "tools/call" {
+		e.Tool = msg.Params.Name
+	}
+	if raw, ok := msg.Params.Meta["io.modelcontextprotocol/clientInfo"]; ok && e.ClientName == "" {
+		var ci struct{ Name, Version string }
+		if json.Unmarshal(raw, &ci) == nil {
+			e.ClientName, e.ClientVersion = ci.Name, ci.Version
+		}
+	}
+	return e
+}
+
+func (h *Handler) log(ctx context.Context, srv *store.Server, acct *store.Account, env envelope, r *http.Request, status int, c *call, start time.Time) {
+	c.mu.Lock()
+	e := &store.LogEntry{
+		ServerID:       srv.ID,
+		AccountID:      acct.ID,
+		RPCMethod:      env.Method,
+		Tool:           env.Tool,
+		ClientName:     env.ClientName,
+		ClientVersion:  env.ClientVersion,
+		Status:         c.status,
+		HTTPStatus:     status,
+		UpstreamStatus: c.upstreamStatus,
+		Duration:       time.Since(start),
+		Error:          c.errText,
+	}
+	c.mu.Unlock()
+	if e.ClientName == "" {
+		e.ClientName = truncate(r.UserAgent(), 120)
+	}
+	if status >= 400 && e.Status == "ok" {
+		e.Status = "error"
+	}
+	// The request may be cancelled already; the audit entry is still owed.
+	if err := h.opts.Store.AppendLog(context.WithoutCancel(ctx), e); err != nil {
+		h.opts.Logger.Error("mcp: writing log entry", "err", err)
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+// recorder notes the status code and adds rate-limit headers to plain JSON
+// answers before they are written.
+type recorder struct {
+	http.ResponseWriter
+	call   *call
+	status int
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+		r.call.mu.Lock()
+		rl := r.call.rateLimit
+		r.call.mu.Unlock()
+		if rl != nil && strings.HasPrefix(r.Header().Get("Content-Type"), "application/json") {
+			rl.Headers(r.Header())
+		}
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.WriteHeader(http.StatusOK)
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+func (r *recorder) Flush() {
+	if f, ok := r.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (r *recorder) statusCode() int {
+	if r.status == 0 {
+		return http.StatusOK
+	}
+	return r.status
+}
+
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+func writeJSONError(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]string{"error": code, "message": msg})
+}
+
+// writeParseError answers malformed JSON the way JSON-RPC clients expect:
+// error -32700 with a null id.
+func writeParseError(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusBadRequest)
+	_, _ = io.WriteString(w, `{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"Parse error: the request body is not valid JSON"}}`)
+}

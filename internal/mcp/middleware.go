@@ -1,0 +1,184 @@
+package mcp
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/patchbay-dev/patchbay/internal/store"
+	"github.com/patchbay-dev/patchbay/internal/tools"
+	"github.com/patchbay-dev/patchbay/internal/upstream"
+)
+
+// listTTLMs is how long clients may cache tools/list. Short, because a
+// server's filters can be edited and the change must show soon.
+const listTTLMs = 30_000
+
+// middleware answers tools/list and tools/call for the request's MCP server
+// and leaves everything else (initialize, ping, discover, ...) to the SDK.
+func (h *Handler) middleware(next sdk.MethodHandler) sdk.MethodHandler {
+	return func(ctx context.Context, method string, req sdk.Request) (sdk.Result, error) {
+		if method != "tools/list" && method != "tools/call" {
+			return next(ctx, method, req)
+		}
+		c := h.callOf(req)
+		if c == nil {
+			// Only reachable if the SDK handler were mounted without ServeHTTP.
+			return nil, &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: "no MCP server for this request"}
+		}
+		if method == "tools/list" {
+			return h.listTools(c), nil
+		}
+		cr, ok := req.(*sdk.CallToolRequest)
+		if !ok {
+			return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: "invalid tools/call request"}
+		}
+		return h.callTool(ctx, c, cr)
+	}
+}
+
+func (h *Handler) callOf(req sdk.Request) *call {
+	extra := req.GetExtra()
+	if extra == nil || extra.Header == nil {
+		return nil
+	}
+	v, ok := h.inflight.Load(extra.Header.Get(stateHeader))
+	if !ok {
+		return nil
+	}
+	return v.(*call)
+}
+
+func (h *Handler) listTools(c *call) *sdk.ListToolsResult {
+	res := &sdk.ListToolsResult{Tools: h.sdkTools(c.set, c.filter)}
+	// A server's list is its own: private, not shared between users.
+	res.TTLMs, res.CacheScope = listTTLMs, "private"
+	return res
+}
+
+// maxCachedFilters bounds the tools/list cache; configs beyond it are
+// rebuilt per request, which is cheap anyway.
+const maxCachedFilters = 4096
+
+func (h *Handler) sdkTools(set *tools.Set, f tools.Filter) []*sdk.Tool {
+	key := set.Integration.Name + "\x00" + set.Integration.Version + "\x00" + strings.Join(f.Methods, ",") + "\x00" + strings.Join(f.Tags, ",")
+	if v, ok := h.listCache.Load(key); ok {
+		return v.([]*sdk.Tool)
+	}
+	selected := set.Select(f)
+	out := make([]*sdk.Tool, 0, len(selected))
+	for _, t := range selected {
+		out = append(out, SDKTool(t))
+	}
+	h.cacheMu.Lock()
+	if h.cacheSize < maxCachedFilters {
+		h.listCache.Store(key, out)
+		h.cacheSize++
+	}
+	h.cacheMu.Unlock()
+	return out
+}
+
+// SDKTool renders a generated tool as the SDK's wire type.
+func SDKTool(t *tools.Tool) *sdk.Tool {
+	destructive, openWorld := t.Annotations.DestructiveHint, t.Annotations.OpenWorldHint
+	return &sdk.Tool{
+		Name:        t.Name,
+		Title:       t.Title,
+		Description: t.Description,
+		InputSchema: t.InputSchema,
+		Annotations: &sdk.ToolAnnotations{
+			Title:           t.Annotations.Title,
+			ReadOnlyHint:    t.Annotations.ReadOnlyHint,
+			DestructiveHint: &destructive,
+			IdempotentHint:  t.Annotations.IdempotentHint,
+			OpenWorldHint:   &openWorld,
+		},
+	}
+}
+
+func (h *Handler) callTool(ctx context.Context, c *call, req *sdk.CallToolRequest) (sdk.Result, error) {
+	name := req.Params.Name
+	c.mu.Lock()
+	c.tool = name
+	c.mu.Unlock()
+	t, ok := c.set.Lookup(name)
+	if !ok || !c.filter.Allows(t) {
+		// A filtered-out tool is indistinguishable from a missing one.
+		c.note("invalid", 0, "unknown tool", nil)
+		return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: fmt.Sprintf("unknown tool %q", name)}
+	}
+	args, err := upstream.DecodeArgs(req.Params.Arguments)
+	if err == nil {
+		err = t.Validate(args)
+	}
+	if err != nil {
+		c.note("invalid", 0, err.Error(), nil)
+		return toolResult(req, upstream.Fail(err.Error(), nil)), nil
+	}
+	if c.account.Status == store.StatusNeedsReauth {
+		msg := fmt.Sprintf("the %s account %q needs to be reconnected: its credentials stopped working. An admin can reconnect it in the Patchbay dashboard (Integrated accounts → Reconnect)", c.account.Integration, c.account.Name)
+		c.note("error", 0, msg, nil)
+		return toolResult(req, upstream.Fail(msg, nil)), nil
+	}
+	auth, err := h.opts.Auth(ctx, c.account)
+	if err != nil {
+		c.note("error", 0, err.Error(), nil)
+		return toolResult(req, upstream.Fail(err.Error(), nil)), nil
+	}
+	// The client going away (HTTP request cancelled) cancels the upstream
+	// call, whatever protocol revision it speaks.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := context.AfterFunc(c.ctx, cancel)
+	defer stop()
+
+	res := h.opts.Upstream.Call(ctx, c.set.Integration, c.account.BaseURL, auth, t, args)
+	status := "ok"
+	if res.IsError {
+		status = "error"
+	}
+	c.note(status, res.Status, res.Err, res.RateLimit)
+	return toolResult(req, res), nil
+}
+
+func (c *call) note(status string, upstreamStatus int, errText string, rl *upstream.RateLimit) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.status, c.upstreamStatus, c.errText, c.rateLimit = status, upstreamStatus, errText, rl
+}
+
+// completeResult is a CallToolResult whose unexported resultType says
+// "complete". Results built by hand bypass the SDK code that sets it, and
+// 2026-07-28 clients reject a tools/call result without it.
+var completeResult = func() sdk.CallToolResult {
+	var r sdk.CallToolResult
+	if err := json.Unmarshal([]byte(`{"content":[],"resultType":"complete"}`), &r); err != nil {
+		panic(err)
+	}
+	return r
+}()
+
+const protocol20260728 = "2026-07-28"
+
+func toolResult(req *sdk.CallToolRequest, res *upstream.Result) *sdk.CallToolResult {
+	text, err := json.Marshal(res.Body)
+	if err != nil {
+		text = []byte(`{"error":{"message":"could not encode the answer"}}`)
+	}
+	var out sdk.CallToolResult
+	if req.ProtocolVersion() >= protocol20260728 {
+		out = completeResult
+	}
+	out.Content = []sdk.Content{&sdk.TextContent{Text: string(text)}}
+	out.IsError = res.IsError
+	if res.IsError {
+		out.SetError(errors.New(res.Err))
+	}
+	return &out
+}

@@ -1,0 +1,277 @@
+package upstream
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/patchbay-dev/patchbay/internal/integration"
+	"github.com/patchbay-dev/patchbay/internal/tools"
+)
+
+// Auth attaches credentials to an upstream request.
+type Auth interface {
+	Apply(ctx context.Context, req *http.Request) error
+}
+
+// BasicAuth is Gong's access key + secret.
+type BasicAuth struct{ Key, Secret string }
+
+func (b BasicAuth) Apply(_ context.Context, req *http.Request) error {
+	req.SetBasicAuth(b.Key, b.Secret)
+	return nil
+}
+
+// Client calls upstream APIs. One Client is shared: its http.Client keeps
+// connections to the vendor alive across tool calls.
+type Client struct {
+	HTTP *http.Client
+	// Timeout bounds one upstream call, answer body included.
+	Timeout time.Duration
+	// MaxBody bounds how much of an upstream answer is read.
+	MaxBody int64
+}
+
+// NewClient returns a client with pooled connections and sane limits.
+func NewClient() *Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 64
+	tr.ResponseHeaderTimeout = 60 * time.Second
+	return &Client{
+		HTTP:    &http.Client{Transport: tr, CheckRedirect: noRedirects},
+		Timeout: 30 * time.Second,
+		MaxBody: 32 << 20,
+	}
+}
+
+// Following a redirect would send credentials to wherever upstream points.
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+// RateLimit is what a client needs to back off, in IETF draft terms.
+type RateLimit struct {
+	Limit      int `json:"limit"`
+	Remaining  int `json:"remaining"`
+	Reset      int `json:"reset_seconds"`
+	RetryAfter int `json:"retry_after_seconds"`
+}
+
+// Headers renders the rate-limit figures as HTTP response headers.
+func (r *RateLimit) Headers(h http.Header) {
+	h.Set("Retry-After", strconv.Itoa(r.RetryAfter))
+	h.Set("RateLimit-Limit", strconv.Itoa(r.Limit))
+	h.Set("RateLimit-Remaining", strconv.Itoa(r.Remaining))
+	h.Set("RateLimit-Reset", strconv.Itoa(r.Reset))
+}
+
+// Result is a tool call's outcome.
+type Result struct {
+	Body      any  // the JSON value the tool answers with
+	IsError   bool // an isError tool result
+	Status    int  // upstream HTTP status; 0 when no answer came
+	RateLimit *RateLimit
+	// Err is a short, secret-free reason for the audit log.
+	Err string
+}
+
+// ErrorBody is the shape of every error a tool answers with.
+type ErrorBody struct {
+	Status        int        `json:"status,omitempty"`
+	Message       string     `json:"message"`
+	RequestID     string     `json:"request_id,omitempty"`
+	Errors        []string   `json:"errors,omitempty"`
+	MissingScopes []string   `json:"missing_scopes,omitempty"`
+	RateLimit     *RateLimit `json:"rate_limit,omitempty"`
+}
+
+// Fail builds an isError result that made no upstream call.
+func Fail(msg string, missingScopes []string) *Result {
+	return &Result{Body: map[string]any{"error": ErrorBody{Message: msg, MissingScopes: missingScopes}}, IsError: true, Err: msg}
+}
+
+// DefaultRateLimit is Gong's documented per-company limit (3 calls a second),
+// reported when upstream sends no rate-limit headers of its own.
+const DefaultRateLimit = 3
+
+// Call makes the upstream request for tool t and maps the answer.
+func (c *Client) Call(ctx context.Context, in *integration.Integration, baseURL string, auth Auth, t *tools.Tool, args map[string]any) *Result {
+	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
+	defer cancel()
+	req, err := Build(ctx, baseURL, t, args)
+	if err != nil {
+		var ae *ArgError
+		if errors.As(err, &ae) {
+			return Fail(ae.Msg, nil)
+		}
+		return Fail("cannot build the upstream request", nil)
+	}
+	if err := auth.Apply(ctx, req); err != nil {
+		return Fail(err.Error(), nil)
+	}
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return transportFailure(ctx, in, c.Timeout, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, c.MaxBody+1))
+	if err != nil {
+		r := transportFailure(ctx, in, c.Timeout, err)
+		r.Status = resp.StatusCode
+		return r
+	}
+	if int64(len(raw)) > c.MaxBody {
+		return &Result{Body: errBody(ErrorBody{Status: resp.StatusCode, Message: fmt.Sprintf("%s's answer is larger than %d bytes; narrow the request", in.Title, c.MaxBody)}), IsError: true, Status: resp.StatusCode, Err: "answer too large"}
+	}
+	return mapResponse(in, t, resp, raw)
+}
+
+func errBody(e ErrorBody) map[string]any { return map[string]any{"error": e} }
+
+func transportFailure(ctx context.Context, in *integration.Integration, timeout time.Duration, err error) *Result {
+	var msg string
+	var ne net.Error
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
+		msg = fmt.Sprintf("%s did not answer within %s; try again later or narrow the request", in.Title, timeout)
+	case errors.Is(ctx.Err(), context.Canceled):
+		msg = "the request was cancelled"
+	default:
+		msg = fmt.Sprintf("could not reach %s: the connection failed (%s)", in.Title, describeNetErr(err))
+	}
+	return &Result{Body: errBody(ErrorBody{Message: msg}), IsError: true, Err: msg}
+}
+
+// describeNetErr keeps the useful end of a transport error without the URL
+// (which the caller already knows and which may carry query values).
+func describeNetErr(err error) string {
+	var ue interface{ Unwrap() error }
+	for errors.As(err, &ue) {
+		inner := ue.Unwrap()
+		if inner == nil {
+			break
+		}
+		err = inner
+		if _, ok := err.(interface{ Unwrap() error }); !ok {
+			break
+		}
+	}
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return "connection closed before a complete answer"
+	}
+	return err.Error()
+}
+
+var scopeInText = regexp.MustCompile(`api:[a-z0-9:\-]+[a-z0-9]`)
+
+func mapResponse(in *integration.Integration, t *tools.Tool, resp *http.Response, raw []byte) *Result {
+	var doc any
+	if len(bytes.TrimSpace(raw)) > 0 {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		if err := dec.Decode(&doc); err != nil {
+			doc = nil
+		}
+	}
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		if doc == nil && len(bytes.TrimSpace(raw)) > 0 {
+			return &Result{Body: errBody(ErrorBody{Status: resp.StatusCode, Message: in.Title + " answered with something that is not JSON"}), IsError: true, Status: resp.StatusCode, Err: "non-JSON answer"}
+		}
+		return &Result{Body: successBody(t, doc, resp.StatusCode), Status: resp.StatusCode}
+	}
+
+	e := ErrorBody{Status: resp.StatusCode}
+	if m, ok := doc.(map[string]any); ok {
+		if id, ok := m[in.Errors.RequestID].(string); ok {
+			e.RequestID = id
+		}
+		if list, ok := m[in.Errors.Messages].([]any); ok {
+			for _, x := range list {
+				e.Errors = append(e.Errors, fmt.Sprint(x))
+			}
+		}
+	}
+	joined := strings.Join(e.Errors, "; ")
+	for _, er := range in.EmptyResults {
+		if er.Status == resp.StatusCode && strings.Contains(joined, er.MessageContains) && (t.Paginated || t.Record.Result != "") {
+			return &Result{Body: map[string]any{"result": []any{}, "next_cursor": nil}, Status: resp.StatusCode}
+		}
+	}
+	e.Message = fmt.Sprintf("%s answered %d %s", in.Title, resp.StatusCode, http.StatusText(resp.StatusCode))
+	if joined != "" {
+		e.Message += ": " + joined
+	}
+	switch resp.StatusCode {
+	case http.StatusUnauthorized:
+		e.Message += ". The account's credentials were refused; reconnect the account."
+	case http.StatusForbidden:
+		e.MissingScopes = scopeInText.FindAllString(joined, -1)
+		if len(e.MissingScopes) == 0 && strings.Contains(strings.ToLower(joined), "scope") {
+			e.MissingScopes = t.Scopes
+		}
+	case http.StatusTooManyRequests:
+		e.RateLimit = rateLimitFrom(resp.Header)
+		e.Message += fmt.Sprintf(". Rate limit reached: retry after %d seconds.", e.RateLimit.RetryAfter)
+	case http.StatusPaymentRequired:
+		e.Message += ". The company has no Gong credits left for this AI feature."
+	}
+	return &Result{Body: errBody(e), IsError: true, Status: resp.StatusCode, RateLimit: e.RateLimit, Err: e.Message}
+}
+
+func successBody(t *tools.Tool, doc any, status int) any {
+	if doc == nil {
+		return map[string]any{"status": status}
+	}
+	path := t.Record.Result
+	if path == "" {
+		return doc
+	}
+	list := lookup(doc, path)
+	if list == nil {
+		list = []any{}
+	}
+	out := map[string]any{"result": list, "next_cursor": nil}
+	if c, ok := lookup(doc, "records.cursor").(string); ok && c != "" {
+		out["next_cursor"] = c
+	}
+	return out
+}
+
+func lookup(doc any, dotted string) any {
+	cur := doc
+	for _, part := range strings.Split(dotted, ".") {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = m[part]
+	}
+	return cur
+}
+
+func rateLimitFrom(h http.Header) *RateLimit {
+	rl := &RateLimit{Limit: DefaultRateLimit, RetryAfter: 1}
+	if v, err := strconv.Atoi(strings.TrimSpace(h.Get("Retry-After"))); err == nil && v >= 0 {
+		rl.RetryAfter = v
+	} else if when, err := http.ParseTime(h.Get("Retry-After")); err == nil {
+		rl.RetryAfter = max(0, int(time.Until(when).Seconds()+0.5))
+	}
+	rl.Reset = rl.RetryAfter
+	if v, err := strconv.Atoi(h.Get("RateLimit-Limit")); err == nil {
+		rl.Limit = v
+	}
+	if v, err := strconv.Atoi(h.Get("RateLimit-Remaining")); err == nil {
+		rl.Remaining = v
+	}
+	if v, err := strconv.Atoi(h.Get("RateLimit-Reset")); err == nil {
+		rl.Reset = v
+	}
+	return rl
+}
