@@ -117,7 +117,7 @@ func schemaJSON(ref *openapi3.SchemaRef, depth int, onPath map[*openapi3.Schema]
 		out["format"] = s.Format
 	}
 	if len(s.Enum) > 0 {
-		out["enum"] = s.Enum
+		out["enum"] = repairEnum(s.Enum)
 	}
 	if s.Default != nil {
 		out["default"] = s.Default
@@ -196,3 +196,60 @@ func schemaJSON(ref *openapi3.SchemaRef, depth int, onPath map[*openapi3.Schema]
 	}
 	return out
 }
+
+// repairEnum undoes a Gong documentation slip: an enum that lists its
+// values joined into one string ("all / own / none", "number, string,
+// url, date") next to, or instead of, the values themselves. Left as is,
+// the joined string is a valid value and the real ones may not be. Other
+// values are kept in order.
+func repairEnum(values []any) []any {
+	have := map[string]bool{}
+	for _, v := range values {
+		if s, ok := v.(string); ok {
+			have[s] = true
+		}
+	}
+	var out []any
+	add := func(v any) {
+		for _, o := range out {
+			if o == v {
+				return
+			}
+		}
+		out = append(out, v)
+	}
+	for _, v := range values {
+		s, ok := v.(string)
+		if !ok || !strings.ContainsAny(s, ",/") {
+			add(v)
+			continue
+		}
+		parts := enumSplit.Split(s, -1)
+		joined, known := true, true
+		for _, p := range parts {
+			p = strings.TrimSpace(p)
+			if !enumWord.MatchString(p) {
+				joined = false
+			}
+			if !have[p] {
+				known = false
+			}
+		}
+		switch {
+		case !joined:
+			add(v)
+		case known:
+			// every part is listed on its own already: drop the join
+		default:
+			for _, p := range parts {
+				add(strings.TrimSpace(p))
+			}
+		}
+	}
+	return out
+}
+
+var (
+	enumSplit = regexp.MustCompile(`\s*[,/]\s*`)
+	enumWord  = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]*$`)
+)

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
+	"unicode"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -28,10 +30,20 @@ func bodySchema(op *integration.Operation) *openapi3.SchemaRef {
 	return mt.Schema
 }
 
-// upstreamSchema finds the schema of the upstream field a parameter maps to.
-// A field the document does not describe (Gong documents some query
-// parameters only in prose) needs a schema in the record.
+// upstreamSchema finds the schema of the upstream field a parameter maps to,
+// compacted for an LLM (see compact). A field the document does not
+// describe (Gong documents some query parameters only in prose) needs a
+// schema in the record.
 func upstreamSchema(op *integration.Operation, p integration.Param) (map[string]any, error) {
+	s, err := rawUpstreamSchema(op, p)
+	if err != nil {
+		return nil, err
+	}
+	compact(s, 0, map[string]bool{}, nameWords(nil, integration.Base(p.UpstreamField())))
+	return s, nil
+}
+
+func rawUpstreamSchema(op *integration.Operation, p integration.Param) (map[string]any, error) {
 	switch p.In {
 	case "path", "query":
 		for _, pr := range op.Op.Parameters {
@@ -127,3 +139,192 @@ func collect(ve *jsonschema.ValidationError, out *[]string) {
 }
 
 var printer = message.NewPrinter(language.English)
+
+// The whole tool list of an integration is read by the model on every
+// conversation, so nested input schemas are cut down to what is needed to
+// fill them in: the argument itself keeps its full description, nested
+// properties keep a first sentence, deep ones only their names and types.
+const (
+	// nestedDescMax caps a nested property's description, in runes.
+	nestedDescMax = 80
+	// describedDepth is the deepest property level (1 = a property of the
+	// argument) that keeps a description.
+	describedDepth = 1
+	// wideObject is the number of properties above which an object's
+	// boolean properties keep only their names: a wide set of flags
+	// (Gong's permission profiles have 45) explains itself by name, and
+	// its prose would cost more than everything else in the tool.
+	wideObject = 16
+)
+
+// compact trims a tool argument's schema in place. depth counts property
+// levels below the argument (array items do not add one); seen holds the
+// nested descriptions already shown, so a repeated sub-structure explains
+// itself once; names holds the words of the property's own and enclosing
+// names, so that "The name of the person, if available." on a person's
+// name goes. Properties Gong marks as deprecated or "intended for future
+// use" are dropped: they are not inputs anyone should fill in.
+func compact(s map[string]any, depth int, seen, names map[string]bool) {
+	if depth > 0 {
+		if d, ok := s["description"].(string); ok {
+			d = integration.Shorten(firstSentence(d), nestedDescMax)
+			if depth > describedDepth || seen[d] || restates(d, names) {
+				delete(s, "description")
+			} else {
+				seen[d] = true
+				s["description"] = d
+			}
+		}
+	}
+	if f, ok := s["format"].(string); ok && (f == "float" || f == "double") {
+		delete(s, "format") // says nothing a JSON number does not
+	}
+	if items, ok := s["items"].(map[string]any); ok {
+		// One text per array: Gong often repeats it on the items, or puts
+		// it only there.
+		if d, ok := items["description"]; ok {
+			if _, described := s["description"]; !described && depth == 0 {
+				s["description"] = d
+			}
+			delete(items, "description")
+		}
+		compact(items, depth, seen, names)
+	}
+	if props, ok := s["properties"].(map[string]any); ok {
+		wide := len(props) > wideObject
+		for _, name := range sortedKeys(props) {
+			p, _ := props[name].(map[string]any)
+			if notAnInput(p) {
+				delete(props, name)
+				dropRequired(s, name)
+				continue
+			}
+			if wide && p["type"] == "boolean" {
+				delete(p, "description")
+			}
+			compact(p, depth+1, seen, nameWords(names, name))
+		}
+	}
+	for _, k := range []string{"oneOf", "anyOf"} {
+		if alts, ok := s[k].([]any); ok {
+			for _, a := range alts {
+				if m, ok := a.(map[string]any); ok {
+					compact(m, depth, seen, names)
+				}
+			}
+		}
+	}
+}
+
+// fillerWords say nothing a property's name and place do not: articles
+// and the like, and the generic nouns Gong's descriptions refer back with.
+var fillerWords = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields(`a an the of if available this that for in on to is are be by its it
+		with and or as from within when person party user entity object item field value id identifier
+		list unique gong address`) {
+		fillerWords[w] = true
+	}
+}
+
+// restates reports whether a description only repeats the words of the
+// property's name and of its enclosing names.
+func restates(desc string, names map[string]bool) bool {
+	for _, w := range words(desc) {
+		if !fillerWords[w] && !names[w] {
+			return false
+		}
+	}
+	return true
+}
+
+// nameWords adds the words of a camelCase, snake_case or kebab-case name
+// to a copy of names.
+func nameWords(names map[string]bool, name string) map[string]bool {
+	out := make(map[string]bool, len(names)+4)
+	for w := range names {
+		out[w] = true
+	}
+	var b strings.Builder
+	for i, r := range name {
+		if i > 0 && unicode.IsUpper(r) {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(r)
+	}
+	for _, w := range words(b.String()) {
+		out[w] = true
+	}
+	return out
+}
+
+// words splits text into lower-case words, singular where a plain s makes
+// the plural, so that "parties" of a name and "party" of a text differ
+// only where English does.
+func words(s string) []string {
+	f := strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	})
+	for i, w := range f {
+		if len(w) > 3 && strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") {
+			f[i] = strings.TrimSuffix(w, "s")
+		}
+	}
+	return f
+}
+
+// notAnInput reports a property Gong documents as not (or no longer) used.
+func notAnInput(p map[string]any) bool {
+	d, _ := p["description"].(string)
+	d = strings.ToLower(strings.TrimSpace(d))
+	return strings.HasPrefix(d, "deprecated") || strings.Contains(d, "intended for future use")
+}
+
+func dropRequired(s map[string]any, name string) {
+	req, ok := s["required"].([]any)
+	if !ok {
+		return
+	}
+	out := req[:0:0]
+	for _, r := range req {
+		if r != name {
+			out = append(out, r)
+		}
+	}
+	if len(out) == 0 {
+		delete(s, "required")
+	} else {
+		s["required"] = out
+	}
+}
+
+// firstSentence returns the text up to the first sentence end or line
+// break, not counting the dots of "e.g." and "i.e.".
+func firstSentence(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i > 0 {
+		s = strings.TrimSpace(s[:i])
+	}
+	for i := 0; i < len(s)-1; i++ {
+		if s[i] != '.' || s[i+1] != ' ' {
+			continue
+		}
+		word := s[strings.LastIndexByte(s[:i], ' ')+1 : i+1]
+		switch strings.ToLower(word) {
+		case "e.g.", "i.e.", "(e.g.", "(i.e.", "etc.":
+			continue
+		}
+		return s[:i+1]
+	}
+	return s
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

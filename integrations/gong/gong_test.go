@@ -1,0 +1,287 @@
+package gong_test
+
+import (
+	"encoding/json"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/patchbay-dev/patchbay/integrations/gong"
+	"github.com/patchbay-dev/patchbay/internal/integration"
+	"github.com/patchbay-dev/patchbay/internal/tools"
+)
+
+// toolsBudget is the most the whole Gong tool list may weigh as a
+// tools/list answer, in bytes (about 20,000 tokens): every MCP client puts
+// it in the model's context on every conversation.
+const toolsBudget = 80_000
+
+func load(t *testing.T) (*integration.Integration, *tools.Set) {
+	t.Helper()
+	in, err := integration.Load(gong.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := tools.Generate(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in, set
+}
+
+func TestEveryOperationHasARecordOrAReason(t *testing.T) {
+	t.Parallel()
+	in, _ := load(t)
+	if n := len(in.Operations); n != 67 {
+		t.Errorf("the document has %d operations, want Gong's 67", n)
+	}
+	excluded := map[string]string{}
+	for _, ex := range in.Excluded {
+		excluded[ex.Operation] = ex.Reason
+	}
+	for _, id := range in.OperationIDs() {
+		rec := in.RecordFor(id)
+		reason, isExcluded := excluded[id]
+		switch {
+		case rec == nil && !isExcluded:
+			t.Errorf("%s: neither a documentation record nor an exclusion", id)
+		case rec != nil && isExcluded:
+			t.Errorf("%s: both documented and excluded", id)
+		case isExcluded && len(strings.Fields(reason)) < 5:
+			t.Errorf("%s: exclusion reason %q does not explain anything", id, reason)
+		}
+	}
+}
+
+// quotedScope finds the scopes of phrasings integration.ParseScopes does
+// not know ("requires the 'x' scope", "use the 'x' scope", "Required
+// authorization scope: 'x'"): the test must not depend on the parser it
+// checks being complete.
+var quotedScope = regexp.MustCompile(`'(api:[a-z0-9:-]+)'`)
+
+// undocumentedScopes are the scopes of operations whose prose names none:
+// those Gong's OAuth app settings offer for permission profiles.
+var undocumentedScopes = map[string][]string{
+	"listPermissionProfile":   {"api:permission-profile:read"},
+	"getPermissionProfile":    {"api:permission-profile:read"},
+	"createPermissionProfile": {"api:permission-profile:write"},
+	"updatePermissionProfile": {"api:permission-profile:write"},
+}
+
+func TestRecordScopesMatchTheDocument(t *testing.T) {
+	t.Parallel()
+	in, _ := load(t)
+	for _, r := range in.Records {
+		desc := in.Operations[r.Operation].Op.Description
+		want := integration.ParseScopes(desc)
+		if len(want) == 0 {
+			for _, m := range quotedScope.FindAllStringSubmatch(desc, -1) {
+				want = append(want, m[1])
+			}
+		}
+		if len(want) == 0 {
+			var ok bool
+			if want, ok = undocumentedScopes[r.Operation]; !ok {
+				t.Errorf("%s: the document names no scope; add the operation to undocumentedScopes with the scopes it needs", r.Operation)
+				continue
+			}
+		} else if _, listed := undocumentedScopes[r.Operation]; listed {
+			t.Errorf("%s: the document now names scopes %v; drop it from undocumentedScopes", r.Operation, want)
+		}
+		if !sameSet(r.Scopes, want) {
+			t.Errorf("%s (%s): scopes %v, the document says %v", r.Operation, r.File, r.Scopes, want)
+		}
+	}
+}
+
+func sameSet(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	sort.Strings(a)
+	sort.Strings(b)
+	return slices.Equal(slices.Compact(a), slices.Compact(b))
+}
+
+// fixedTools are the names guides written for other platforms rely on
+// (DESIGN §3): name -> "METHOD path".
+var fixedTools = map[string]string{
+	"list_all_gong_calls":                        "GET /v2/calls",
+	"get_single_gong_call_by_id":                 "GET /v2/calls/{id}",
+	"create_a_gong_call":                         "POST /v2/calls",
+	"create_a_gong_calls_transcript":             "POST /v2/calls/transcript",
+	"create_a_gong_activity_aggregate_by_period": "POST /v2/stats/activity/aggregate-by-period",
+	"list_all_gong_entities_get_briefs":          "GET /v2/entities/get-brief",
+	"list_all_gong_users":                        "GET /v2/users",
+}
+
+// postReads are the POST operations that only read; everything else that
+// is not a GET changes data.
+var postReads = map[string]bool{
+	"/v2/calls/extensive":                    true,
+	"/v2/calls/transcript":                   true,
+	"/v2/calls/users-access":                 true,
+	"/v2/stats/activity/aggregate":           true,
+	"/v2/stats/activity/aggregate-by-period": true,
+	"/v2/stats/activity/day-by-day":          true,
+	"/v2/stats/activity/scorecards":          true,
+	"/v2/stats/interaction":                  true,
+	"/v2/users/extensive":                    true,
+	"/v2/flows/prospects":                    true,
+	"/v2/flows/steps":                        true,
+	"/v2/tasks":                              true,
+	"/v2/meetings/integration/status":        true,
+}
+
+var toolName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
+
+func TestGeneratedTools(t *testing.T) {
+	t.Parallel()
+	in, set := load(t)
+	if got, want := len(set.Tools), len(in.Records); got != want {
+		t.Errorf("%d tools from %d records", got, want)
+	}
+	for _, tool := range set.Tools {
+		op := tool.Operation
+		where := tool.Name + " (" + op.ID + ")"
+		if !toolName.MatchString(tool.Name) {
+			t.Errorf("%s: name is not snake_case of at most 64 characters", where)
+		}
+		if strings.TrimSpace(tool.Description) == "" || strings.TrimSpace(tool.Title) == "" {
+			t.Errorf("%s: needs a title and a description", where)
+		}
+		if strings.ContainsAny(tool.Description, "<>") && strings.Contains(tool.Description, "</") {
+			t.Errorf("%s: description carries HTML", where)
+		}
+		if len(tool.Tags) == 0 {
+			t.Errorf("%s: no tags", where)
+		}
+		if len(tool.Scopes) == 0 {
+			t.Errorf("%s: no scopes", where)
+		}
+		var schema struct {
+			Type       string                     `json:"type"`
+			Properties map[string]json.RawMessage `json:"properties"`
+			Required   []string                   `json:"required"`
+		}
+		if err := json.Unmarshal(tool.InputSchema, &schema); err != nil || schema.Type != "object" {
+			t.Errorf("%s: input schema is not an object schema: %v", where, err)
+		}
+		for _, r := range schema.Required {
+			if _, ok := schema.Properties[r]; !ok {
+				t.Errorf("%s: required argument %q has no schema", where, r)
+			}
+		}
+		for name, raw := range schema.Properties {
+			var p map[string]any
+			if err := json.Unmarshal(raw, &p); err != nil || (p["type"] == nil && p["oneOf"] == nil && p["anyOf"] == nil) {
+				t.Errorf("%s: argument %q has no type", where, name)
+			}
+		}
+
+		wantRead := op.Method == "GET" || op.Method == "POST" && postReads[op.Path]
+		if tool.Read != wantRead || tool.Annotations.ReadOnlyHint != wantRead {
+			t.Errorf("%s: read=%v readOnlyHint=%v, want %v", where, tool.Read, tool.Annotations.ReadOnlyHint, wantRead)
+		}
+		wantDestructive := op.Method == "DELETE" || strings.HasPrefix(op.Path, "/v2/data-privacy/erase-")
+		if wantDestructive && !tool.Annotations.DestructiveHint {
+			t.Errorf("%s: deletes or erases data but is not marked destructive", where)
+		}
+		if tool.Credits != strings.HasPrefix(op.Path, "/v2/entities/") {
+			t.Errorf("%s: credits=%v; only Gong's entity AI endpoints spend credits", where, tool.Credits)
+		}
+		if tool.Credits && !strings.Contains(strings.ToLower(tool.Description), "credits") {
+			t.Errorf("%s: spends credits but does not say so", where)
+		}
+
+		// A paginated operation must page, with the cursor where Gong wants it.
+		wantCursor := ""
+		if hasCursor(op) {
+			wantCursor = "query"
+			if op.Method != "GET" {
+				wantCursor = "body"
+			}
+		}
+		if tool.Record.Cursor != wantCursor {
+			t.Errorf("%s: cursor %q, want %q", where, tool.Record.Cursor, wantCursor)
+		}
+	}
+
+	for name, want := range fixedTools {
+		tool, ok := set.Lookup(name)
+		if !ok {
+			t.Errorf("fixed tool %s is missing", name)
+			continue
+		}
+		if got := tool.Operation.Method + " " + tool.Operation.Path; got != want {
+			t.Errorf("fixed tool %s maps to %s, want %s", name, got, want)
+		}
+	}
+}
+
+func hasCursor(op *integration.Operation) bool {
+	for _, p := range op.Op.Parameters {
+		if p.Value != nil && p.Value.Name == "cursor" {
+			return true
+		}
+	}
+	if rb := op.Op.RequestBody; rb != nil && rb.Value != nil {
+		if mt := rb.Value.Content.Get("application/json"); mt != nil && mt.Schema != nil && mt.Schema.Value != nil {
+			_, ok := mt.Schema.Value.Properties["cursor"]
+			return ok
+		}
+	}
+	return false
+}
+
+// listedTool is a tool as an MCP tools/list answer shows it.
+type listedTool struct {
+	Name        string          `json:"name"`
+	Title       string          `json:"title"`
+	Description string          `json:"description"`
+	InputSchema json.RawMessage `json:"inputSchema"`
+	Annotations struct {
+		Title           string `json:"title"`
+		ReadOnlyHint    bool   `json:"readOnlyHint"`
+		DestructiveHint bool   `json:"destructiveHint"`
+		IdempotentHint  bool   `json:"idempotentHint"`
+		OpenWorldHint   bool   `json:"openWorldHint"`
+	} `json:"annotations"`
+}
+
+func TestToolListFitsTheTokenBudget(t *testing.T) {
+	t.Parallel()
+	_, set := load(t)
+	var list struct {
+		Tools []listedTool `json:"tools"`
+	}
+	sizes := map[string]int{}
+	for _, tool := range set.Tools {
+		lt := listedTool{Name: tool.Name, Title: tool.Title, Description: tool.Description, InputSchema: tool.InputSchema}
+		a := tool.Annotations
+		lt.Annotations.Title = a.Title
+		lt.Annotations.ReadOnlyHint = a.ReadOnlyHint
+		lt.Annotations.DestructiveHint = a.DestructiveHint
+		lt.Annotations.IdempotentHint = a.IdempotentHint
+		lt.Annotations.OpenWorldHint = a.OpenWorldHint
+		list.Tools = append(list.Tools, lt)
+		b, _ := json.Marshal(lt)
+		sizes[tool.Name] = len(b)
+	}
+	b, err := json.Marshal(list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("tools/list of %d Gong tools: %d bytes, about %d tokens (bytes/4); budget %d bytes", len(list.Tools), len(b), len(b)/4, toolsBudget)
+	names := make([]string, 0, len(sizes))
+	for n := range sizes {
+		names = append(names, n)
+	}
+	sort.Slice(names, func(i, j int) bool { return sizes[names[i]] > sizes[names[j]] })
+	for _, n := range names[:min(5, len(names))] {
+		t.Logf("  %6d bytes  %s", sizes[n], n)
+	}
+	if len(b) > toolsBudget {
+		t.Errorf("the tool list is %d bytes, over the budget of %d", len(b), toolsBudget)
+	}
+}
