@@ -96,7 +96,8 @@ func Singular(resource string) string {
 	switch {
 	case strings.HasSuffix(last, "ies") && len(last) > 3:
 		last = last[:len(last)-3] + "y"
-	case strings.HasSuffix(last, "sses"), strings.HasSuffix(last, "xes"):
+	case strings.HasSuffix(last, "sses"), strings.HasSuffix(last, "uses"), strings.HasSuffix(last, "xes"),
+		strings.HasSuffix(last, "ches"), strings.HasSuffix(last, "shes"):
 		last = last[:len(last)-2]
 	case strings.HasSuffix(last, "ss"), strings.HasSuffix(last, "us"):
 	case strings.HasSuffix(last, "s") && len(last) > 1:

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/patchbay-dev/patchbay/internal/app"
+	"github.com/patchbay-dev/patchbay/internal/credentials"
+)
+
+// envOr returns the environment variable's value, or def.
+func envOr(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+// defaultDataDir is the per-user data directory: $XDG_DATA_HOME/patchbay or
+// ~/.local/share/patchbay.
+func defaultDataDir() string {
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "patchbay")
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".local", "share", "patchbay")
+	}
+	return ".patchbay"
+}
+
+// dbFlags are the flags every command that opens the database shares.
+type dbFlags struct {
+	database      string
+	encryptionKey string
+	dataDir       string
+}
+
+func (f *dbFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.database, "database", envOr("PATCHBAY_DATABASE_URL", ""), "database: a SQLite file path, sqlite://PATH or postgres://… (env PATCHBAY_DATABASE_URL; default DATA-DIR/patchbay.db)")
+	fs.StringVar(&f.encryptionKey, "encryption-key", envOr("PATCHBAY_ENCRYPTION_KEY", ""), "base64 of 32 random bytes that seals credentials at rest (env PATCHBAY_ENCRYPTION_KEY)")
+	fs.StringVar(&f.dataDir, "data-dir", envOr("PATCHBAY_DATA_DIR", defaultDataDir()), "directory of the embedded database and its key file (env PATCHBAY_DATA_DIR)")
+}
+
+func (f *dbFlags) databaseURL() string {
+	if f.database != "" {
+		return f.database
+	}
+	return filepath.Join(f.dataDir, "patchbay.db")
+}
+
+func (f *dbFlags) keyFile() string { return filepath.Join(f.dataDir, "encryption.key") }
+
+// key returns the configured key; with create, the data dir's key file is
+// made if missing (the embedded default), otherwise only read if present.
+func (f *dbFlags) key(create bool) ([]byte, error) {
+	if f.encryptionKey != "" {
+		return credentials.ParseKey(f.encryptionKey)
+	}
+	if create {
+		if err := os.MkdirAll(f.dataDir, 0o700); err != nil {
+			return nil, err
+		}
+		return credentials.LoadOrCreateKeyFile(f.keyFile())
+	}
+	if b, err := os.ReadFile(f.keyFile()); err == nil {
+		return credentials.ParseKey(string(b))
+	}
+	return nil, errNoKey
+}
+
+var errNoKey = errors.New(`no encryption key: set PATCHBAY_ENCRYPTION_KEY or --encryption-key to base64 of 32 random bytes.
+Make one with:  head -c 32 /dev/urandom | base64
+Every replica of one installation must use the same key; keep it secret and backed up`)
+
+func newLogger() *slog.Logger {
+	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+// serveUntilSignal serves h on ln until SIGINT/SIGTERM, then drains
+// in-flight requests for up to 30 s.
+func serveUntilSignal(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger) error {
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining in-flight requests")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+func openApp(ctx context.Context, cfg app.Config) (*app.App, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = newLogger()
+	}
+	cfg.Version = version
+	return app.Open(ctx, cfg)
+}

@@ -1,0 +1,51 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net"
+
+	"github.com/patchbay-dev/patchbay/internal/app"
+)
+
+func runServe(args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	var db dbFlags
+	db.register(fs)
+	addr := fs.String("addr", envOr("PATCHBAY_ADDR", "127.0.0.1:8080"), "address to listen on (env PATCHBAY_ADDR)")
+	publicURL := fs.String("public-url", envOr("PATCHBAY_PUBLIC_URL", ""), "public base URL used in MCP URLs, e.g. https://patchbay.example.com (env PATCHBAY_PUBLIC_URL; default: the request's host)")
+	sandboxOrigin := fs.String("sandbox-origin", envOr("PATCHBAY_SANDBOX_ORIGIN", ""), "origin of a Gong sandbox accounts may use as their API host (env PATCHBAY_SANDBOX_ORIGIN)")
+	behindProxy := fs.Bool("behind-proxy", false, "a reverse proxy on this host forwards requests with the public Host header (turns off the loopback Host check)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	key, err := db.key(false)
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	log := newLogger()
+	a, err := openApp(ctx, app.Config{
+		DatabaseURL:                db.databaseURL(),
+		EncryptionKey:              key,
+		PublicURL:                  *publicURL,
+		SandboxOrigin:              *sandboxOrigin,
+		DisableLocalhostProtection: *behindProxy,
+		Logger:                     log,
+	})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	cleanupCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go a.RunCleanup(cleanupCtx)
+	fmt.Printf("Patchbay serving on http://%s\n", ln.Addr())
+	log.Info("serving", "addr", ln.Addr().String(), "database", a.Store.Dialect())
+	return serveUntilSignal(ctx, ln, a.Handler(), log)
+}
