@@ -24,7 +24,8 @@ var (
 	brRe      = regexp.MustCompile(`(?i)<\s*(br|/p|/li|/div|/h\d)\s*/?>`)
 	liRe      = regexp.MustCompile(`(?i)<\s*li[^>]*>`)
 	tagRe     = regexp.MustCompile(`<[^>]+>`)
-	scopeSent = regexp.MustCompile(`(?i)\s*When accessed through a Bearer token authorization method, this endpoint requires the scopes? [^.]*\.`)
+	// Gong words the scope sentence several ways; scopes are shown apart.
+	scopeSent = regexp.MustCompile(`(?i)\s*(?:When accessed (?:through|using) a bearer token[^.']*(?:'[^']*'[^.']*)+\.|Required authorization scopes?:\s*'[^']*'\.?)`)
 	spaceRe   = regexp.MustCompile(`[ \t\f\v]+`)
 	blankRe   = regexp.MustCompile(`\n\s*\n+`)
 )
