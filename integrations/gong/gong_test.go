@@ -62,7 +62,7 @@ func TestEveryOperationHasARecordOrAReason(t *testing.T) {
 var quotedScope = regexp.MustCompile(`'(api:[a-z0-9:-]+)'`)
 
 // undocumentedScopes are the scopes of operations whose prose names none:
-// those Gong's OAuth app settings offer for permission profiles.
+// the permission-profile scopes of Gong's OAuth scope list.
 var undocumentedScopes = map[string][]string{
 	"listPermissionProfile":   {"api:permission-profile:read"},
 	"getPermissionProfile":    {"api:permission-profile:read"},
@@ -147,8 +147,8 @@ func TestGeneratedTools(t *testing.T) {
 		if !toolName.MatchString(tool.Name) {
 			t.Errorf("%s: name is not snake_case of at most 64 characters", where)
 		}
-		if strings.TrimSpace(tool.Description) == "" || strings.TrimSpace(tool.Title) == "" {
-			t.Errorf("%s: needs a title and a description", where)
+		if strings.TrimSpace(tool.Description) == "" || strings.TrimSpace(tool.Record.Title) == "" {
+			t.Errorf("%s: the record needs a title (Gong's summaries end in the path) and a description", where)
 		}
 		if strings.ContainsAny(tool.Description, "<>") && strings.Contains(tool.Description, "</") {
 			t.Errorf("%s: description carries HTML", where)
