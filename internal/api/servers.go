@@ -17,9 +17,10 @@ import (
 const minExpiry = 60 * time.Second
 
 type configJSON struct {
-	Methods             []string `json:"methods"`
-	Tags                []string `json:"tags"`
-	RequireAPITokenAuth bool     `json:"require_api_token_auth"`
+	Methods                []string `json:"methods"`
+	Tags                   []string `json:"tags"`
+	RequireAPITokenAuth    bool     `json:"require_api_token_auth"`
+	HideToolsMissingScopes bool     `json:"hide_tools_missing_scopes"`
 }
 
 type serverJSON struct {
@@ -36,7 +37,7 @@ type serverJSON struct {
 }
 
 func toServerJSON(s *store.Server) serverJSON {
-	cfg := configJSON{Methods: s.Config.Methods, Tags: s.Config.Tags, RequireAPITokenAuth: s.Config.RequireAPITokenAuth}
+	cfg := configJSON{Methods: s.Config.Methods, Tags: s.Config.Tags, RequireAPITokenAuth: s.Config.RequireAPITokenAuth, HideToolsMissingScopes: s.Config.HideToolsMissingScopes}
 	if cfg.Methods == nil {
 		cfg.Methods = []string{}
 	}
@@ -50,9 +51,10 @@ func toServerJSON(s *store.Server) serverJSON {
 }
 
 type configBody struct {
-	Methods             []string `json:"methods"`
-	Tags                []string `json:"tags"`
-	RequireAPITokenAuth bool     `json:"require_api_token_auth"`
+	Methods                []string `json:"methods"`
+	Tags                   []string `json:"tags"`
+	RequireAPITokenAuth    bool     `json:"require_api_token_auth"`
+	HideToolsMissingScopes bool     `json:"hide_tools_missing_scopes"`
 }
 
 func cleanList(field string, l []string) ([]string, error) {
@@ -83,7 +85,7 @@ func (c *configBody) toStore() (store.ServerConfig, error) {
 	if err != nil {
 		return store.ServerConfig{}, err
 	}
-	return store.ServerConfig{Methods: methods, Tags: tags, RequireAPITokenAuth: c.RequireAPITokenAuth}, nil
+	return store.ServerConfig{Methods: methods, Tags: tags, RequireAPITokenAuth: c.RequireAPITokenAuth, HideToolsMissingScopes: c.HideToolsMissingScopes}, nil
 }
 
 func (a *API) checkExpiry(t *time.Time) error {

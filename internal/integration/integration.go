@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -27,6 +28,9 @@ type Integration struct {
 	// EmptyResults lists upstream errors that mean "nothing matched" and are
 	// answered as an empty list instead (Gong's "No calls found" 404).
 	EmptyResults []EmptyResult `yaml:"empty_results"`
+	// Probe is the operationId of a cheap read that needs no arguments,
+	// used to check new credentials.
+	Probe string `yaml:"probe"`
 	// Excluded names operations that deliberately have no tool, with why.
 	Excluded []Exclusion `yaml:"excluded"`
 
@@ -118,8 +122,10 @@ func IsStandardMethod(m string) bool { return standardMethods[m] }
 
 var (
 	snakeRe = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
-	scopeRe = regexp.MustCompile(`requires the scopes? ((?:'[^']+'(?:,\s*|\s+and\s+)?)+)`)
-	quoted  = regexp.MustCompile(`'([^']+)'`)
+	// Gong words the scope sentence several ways ("requires the scope 'x'",
+	// "requires the 'x' scope", "Required authorization scope: 'x'"), but
+	// always quotes the scope itself.
+	scopeRe = regexp.MustCompile(`'(api:[a-z0-9:\-]+)'`)
 )
 
 // Load reads integration.yaml, the OpenAPI document it names and every
@@ -205,16 +211,25 @@ func operations(doc *openapi3.T) map[string]*Operation {
 }
 
 // ParseScopes extracts the OAuth scopes Gong names in an operation's prose
-// ("... this endpoint requires the scope 'api:calls:read:basic'.").
+// ("... this endpoint requires the scope 'api:calls:read:basic'."). Scopes
+// needed only for an optional extra ("should also have the scope ...") are
+// not the operation's own and are left out.
 func ParseScopes(desc string) []string {
 	var out []string
-	for _, m := range scopeRe.FindAllStringSubmatch(desc, -1) {
-		for _, q := range quoted.FindAllStringSubmatch(m[1], -1) {
-			out = append(out, q[1])
+	for _, sentence := range sentenceRe.Split(desc, -1) {
+		if strings.Contains(sentence, "also have") {
+			continue
+		}
+		for _, m := range scopeRe.FindAllStringSubmatch(sentence, -1) {
+			if !slices.Contains(out, m[1]) {
+				out = append(out, m[1])
+			}
 		}
 	}
 	return out
 }
+
+var sentenceRe = regexp.MustCompile(`\.\s+|\n`)
 
 func (in *Integration) validate() error {
 	seenOp := map[string]string{}
@@ -301,6 +316,9 @@ func (in *Integration) validate() error {
 				}
 			}
 		}
+	}
+	if _, ok := seenOp[in.Probe]; in.Probe != "" && !ok {
+		return fmt.Errorf("integration.yaml: probe %q has no documentation record", in.Probe)
 	}
 	for _, ex := range in.Excluded {
 		if _, ok := in.Operations[ex.Operation]; !ok {

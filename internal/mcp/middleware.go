@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
@@ -55,7 +56,17 @@ func (h *Handler) callOf(req sdk.Request) *call {
 }
 
 func (h *Handler) listTools(c *call) *sdk.ListToolsResult {
-	res := &sdk.ListToolsResult{Tools: h.sdkTools(c.set, c.filter)}
+	list := h.sdkTools(c.set, c.filter)
+	if c.server.Config.HideToolsMissingScopes && c.account.Scopes != nil {
+		allowed := make([]*sdk.Tool, 0, len(list))
+		for _, st := range list {
+			if t, ok := c.set.Lookup(st.Name); ok && len(missingScopes(c.account.Scopes, t.Scopes)) == 0 {
+				allowed = append(allowed, st)
+			}
+		}
+		list = allowed
+	}
+	res := &sdk.ListToolsResult{Tools: list}
 	// A server's list is its own: private, not shared between users.
 	res.TTLMs, res.CacheScope = listTTLMs, "private"
 	return res
@@ -121,6 +132,11 @@ func (h *Handler) callTool(ctx context.Context, c *call, req *sdk.CallToolReques
 		c.note("invalid", 0, err.Error(), nil)
 		return toolResult(req, upstream.Fail(err.Error(), nil)), nil
 	}
+	if missing := missingScopes(c.account.Scopes, t.Scopes); len(missing) > 0 {
+		msg := fmt.Sprintf("the %s account %q was not granted the scope this tool needs (%s); reconnect it with that scope", c.account.Integration, c.account.Name, strings.Join(missing, ", "))
+		c.note("error", 0, msg, nil)
+		return toolResult(req, upstream.Fail(msg, missing)), nil
+	}
 	if c.account.Status == store.StatusNeedsReauth {
 		msg := fmt.Sprintf("the %s account %q needs to be reconnected: its credentials stopped working. An admin can reconnect it in the Patchbay dashboard (Integrated accounts → Reconnect)", c.account.Integration, c.account.Name)
 		c.note("error", 0, msg, nil)
@@ -145,6 +161,21 @@ func (h *Handler) callTool(ctx context.Context, c *call, req *sdk.CallToolReques
 	}
 	c.note(status, res.Status, res.Err, res.RateLimit)
 	return toolResult(req, res), nil
+}
+
+// missingScopes lists the needed scopes not granted; unknown grants (nil)
+// are left for upstream to judge.
+func missingScopes(granted, needed []string) []string {
+	if granted == nil {
+		return nil
+	}
+	var missing []string
+	for _, n := range needed {
+		if !slices.Contains(granted, n) {
+			missing = append(missing, n)
+		}
+	}
+	return missing
 }
 
 func (c *call) note(status string, upstreamStatus int, errText string, rl *upstream.RateLimit) {

@@ -44,6 +44,9 @@ type ServerConfig struct {
 	Methods             []string `json:"methods,omitempty"`
 	Tags                []string `json:"tags,omitempty"`
 	RequireAPITokenAuth bool     `json:"require_api_token_auth"`
+	// HideToolsMissingScopes leaves tools whose scopes the account was not
+	// granted out of tools/list (they fail early on tools/call either way).
+	HideToolsMissingScopes bool `json:"hide_tools_missing_scopes,omitempty"`
 }
 
 // Server is an MCP server: a token-scoped view of one account.

@@ -39,6 +39,9 @@ type Tool struct {
 	Params    []integration.Param // resolved: never empty for an operation with inputs
 	// Paginated tools accept next_cursor and answer {result, next_cursor}.
 	Paginated bool
+	// RequiredBodyObjects are top-level body objects upstream requires even
+	// when all their fields are optional (Gong's "filter"); Build sends {}.
+	RequiredBodyObjects []string
 
 	schema *jsonschema.Schema
 }
@@ -166,6 +169,13 @@ func generate(in *integration.Integration, r *integration.Record) (*Tool, error)
 		return nil, err
 	}
 	t.Params = params
+	if body := bodySchema(op); body != nil {
+		for _, name := range body.Value.Required {
+			if p := body.Value.Properties[name]; p != nil && p.Value != nil && p.Value.Type != nil && p.Value.Type.Is("object") {
+				t.RequiredBodyObjects = append(t.RequiredBodyObjects, name)
+			}
+		}
+	}
 	if t.Paginated {
 		props[integration.CursorArg] = map[string]any{"type": "string", "description": cursorDescription}
 	}
@@ -290,11 +300,11 @@ func defaultParams(op *integration.Operation) []integration.Param {
 	return out
 }
 
-// Probe is a cheap read that needs no arguments, used to check that new
-// credentials work: the first such tool by name, nil if there is none.
+// Probe is the integration's cheap credential check (integration.yaml
+// probe), or nil when it names none.
 func (s *Set) Probe() *Tool {
 	for _, t := range s.Tools {
-		if t.Read && !t.Credits && !strings.Contains(string(t.InputSchema), `"required"`) {
+		if t.Operation.ID == s.Integration.Probe {
 			return t
 		}
 	}

@@ -39,6 +39,9 @@ type Client struct {
 	Timeout time.Duration
 	// MaxBody bounds how much of an upstream answer is read.
 	MaxBody int64
+	// MaxResult bounds the JSON a tool answers with; longer lists are cut
+	// at whole items, with a note saying how many were left out.
+	MaxResult int
 }
 
 // NewClient returns a client with pooled connections and sane limits.
@@ -47,9 +50,10 @@ func NewClient() *Client {
 	tr.MaxIdleConnsPerHost = 64
 	tr.ResponseHeaderTimeout = 60 * time.Second
 	return &Client{
-		HTTP:    &http.Client{Transport: tr, CheckRedirect: noRedirects},
-		Timeout: 30 * time.Second,
-		MaxBody: 32 << 20,
+		HTTP:      &http.Client{Transport: tr, CheckRedirect: noRedirects},
+		Timeout:   30 * time.Second,
+		MaxBody:   32 << 20,
+		MaxResult: DefaultMaxResult,
 	}
 }
 
@@ -97,6 +101,10 @@ func Fail(msg string, missingScopes []string) *Result {
 	return &Result{Body: map[string]any{"error": ErrorBody{Message: msg, MissingScopes: missingScopes}}, IsError: true, Err: msg}
 }
 
+// DefaultMaxResult is the default cap on a tool answer (200 KB): about
+// 50,000 tokens, already a lot of an LLM's context.
+const DefaultMaxResult = 200_000
+
 // DefaultRateLimit is Gong's documented per-company limit (3 calls a second),
 // reported when upstream sends no rate-limit headers of its own.
 const DefaultRateLimit = 3
@@ -130,7 +138,11 @@ func (c *Client) Call(ctx context.Context, in *integration.Integration, baseURL 
 	if int64(len(raw)) > c.MaxBody {
 		return &Result{Body: errBody(ErrorBody{Status: resp.StatusCode, Message: fmt.Sprintf("%s's answer is larger than %d bytes; narrow the request", in.Title, c.MaxBody)}), IsError: true, Status: resp.StatusCode, Err: "answer too large"}
 	}
-	return mapResponse(in, t, resp, raw)
+	res := mapResponse(in, t, resp, raw)
+	if !res.IsError && c.MaxResult > 0 {
+		res.Body = capBody(res.Body, c.MaxResult)
+	}
+	return res
 }
 
 func errBody(e ErrorBody) map[string]any { return map[string]any{"error": e} }

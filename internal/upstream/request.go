@@ -94,10 +94,17 @@ func Build(ctx context.Context, baseURL string, t *tools.Tool, args map[string]a
 			body, hasBody = m, true
 		}
 	}
-	// Gong's POST reads need an object body even when every filter is
-	// optional; an absent body is a 400 there.
+	// Gong's POST reads need an object body, with its "filter" object, even
+	// when every filter is optional; without them Gong answers 400.
 	if !hasBody && (op.Method == http.MethodPost || op.Method == http.MethodPut || op.Method == http.MethodPatch) && t.Operation.Op.RequestBody != nil {
 		body, hasBody = map[string]any{}, true
+	}
+	if m, ok := body.(map[string]any); ok {
+		for _, name := range t.RequiredBodyObjects {
+			if _, set := m[name]; !set {
+				m[name] = map[string]any{}
+			}
+		}
 	}
 
 	u := strings.TrimRight(baseURL, "/") + path

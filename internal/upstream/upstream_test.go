@@ -3,6 +3,7 @@ package upstream_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -54,7 +55,7 @@ func TestBuildPlacesArguments(t *testing.T) {
 		{tool: "create_a_gong_calls_transcript", args: map[string]any{"callIds": []any{"123"}, "next_cursor": "cur"},
 			method: "POST", path: "/v2/calls/transcript", body: `{"cursor":"cur","filter":{"callIds":["123"]}}`},
 		{tool: "create_a_gong_calls_transcript", args: map[string]any{},
-			method: "POST", path: "/v2/calls/transcript", body: `{}`},
+			method: "POST", path: "/v2/calls/transcript", body: `{"filter":{}}`},
 		{tool: "get_single_gong_call_by_id", args: map[string]any{"id": "../users"},
 			method: "GET", path: "/v2/calls/..%2Fusers"},
 		{tool: "get_single_gong_call_by_id", args: map[string]any{"id": "a/b?c#d"},
@@ -247,5 +248,40 @@ func TestNoRedirectsFollowed(t *testing.T) {
 	res := upstream.NewClient().Call(context.Background(), set.Integration, redirect.URL, upstream.BasicAuth{Key: "k", Secret: "s"}, tool(t, set, "list_all_gong_users"), map[string]any{})
 	if leaked || !res.IsError {
 		t.Errorf("redirect followed (leaked=%v) or reported as success: %+v", leaked, res)
+	}
+}
+
+func TestLargeAnswersAreCutAtWholeItems(t *testing.T) {
+	set := gongSet(t)
+	var users []string
+	for i := 0; i < 50; i++ {
+		users = append(users, fmt.Sprintf(`{"id":"%020d","bio":"%s"}`, i, strings.Repeat("x", 1000)))
+	}
+	body := `{"requestId":"r","records":{"cursor":"c2"},"users":[` + strings.Join(users, ",") + `]}`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, body) }))
+	defer srv.Close()
+	c := upstream.NewClient()
+	c.MaxResult = 10_000
+	res := c.Call(context.Background(), set.Integration, srv.URL, upstream.BasicAuth{}, tool(t, set, "list_all_gong_users"), map[string]any{})
+	out, _ := json.Marshal(res.Body)
+	if len(out) > c.MaxResult {
+		t.Errorf("answer is %d bytes, over the %d cap", len(out), c.MaxResult)
+	}
+	var got struct {
+		Result     []map[string]any
+		NextCursor string `json:"next_cursor"`
+		Truncated  struct {
+			Returned, Omitted int
+			Note              string
+		}
+	}
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("capped answer is not valid JSON: %v", err)
+	}
+	if len(got.Result) == 0 || len(got.Result)+got.Truncated.Omitted != 50 || got.Truncated.Returned != len(got.Result) {
+		t.Errorf("kept %d, note says returned %d omitted %d", len(got.Result), got.Truncated.Returned, got.Truncated.Omitted)
+	}
+	if got.Result[len(got.Result)-1]["id"] != fmt.Sprintf("%020d", len(got.Result)-1) || got.NextCursor != "c2" || !strings.Contains(got.Truncated.Note, "left out") {
+		t.Errorf("unexpected capped answer: %+v", got.Truncated)
 	}
 }

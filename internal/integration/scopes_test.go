@@ -1,0 +1,25 @@
+package integration_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/patchbay-dev/patchbay/internal/integration"
+)
+
+func TestParseScopes(t *testing.T) {
+	tests := []struct{ desc, want string }{
+		{"List calls.\n\nWhen accessed through a Bearer token authorization method, this endpoint requires the scope 'api:calls:read:basic'.", "[api:calls:read:basic]"},
+		{"This endpoint requires the 'api:crm:upload' scope.", "[api:crm:upload]"},
+		{"To use this endpoint, use the 'api:flows:read' scope.", "[api:flows:read]"},
+		{"Required authorization scope: 'api:ai-briefer:read'", "[api:ai-briefer:read]"},
+		{"requires the scope 'api:calls:read:extensive'. \nMoreover, clients requesting media should also have the scope 'api:calls:read:media-url'.", "[api:calls:read:extensive]"},
+		{"No scope here, only a 'quoted' word.", "[]"},
+		{"requires the scope 'api:users:read'. Again: 'api:users:read'.", "[api:users:read]"},
+	}
+	for _, tc := range tests {
+		if got := fmt.Sprint(integration.ParseScopes(tc.desc)); got != tc.want {
+			t.Errorf("ParseScopes(%q) = %s, want %s", tc.desc, got, tc.want)
+		}
+	}
+}
