@@ -69,6 +69,24 @@ CREATE INDEX log_entries_account ON log_entries (account_id, id);
 CREATE INDEX log_entries_server ON log_entries (server_id, id);
 `,
 	},
+	{
+		version: 2,
+		sql: `
+CREATE TABLE settings (
+	name       TEXT PRIMARY KEY,
+	value      TEXT NOT NULL,
+	updated_at BIGINT NOT NULL
+);
+CREATE TABLE dashboard_sessions (
+	id         TEXT PRIMARY KEY,
+	token_hash TEXT NOT NULL UNIQUE,
+	via        TEXT NOT NULL,
+	created_at BIGINT NOT NULL,
+	expires_at BIGINT NOT NULL
+);
+CREATE INDEX dashboard_sessions_expires ON dashboard_sessions (expires_at);
+`,
+	},
 }
 
 func init() {
