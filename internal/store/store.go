@@ -91,6 +91,22 @@ type LogEntry struct {
 	Error          string
 }
 
+// Session is a signed-in dashboard session; only its token's hash is kept,
+// in the database so that every replica honours it.
+type Session struct {
+	ID        string
+	TokenHash string
+	// Via says which credential opened the session (for example the
+	// generation of the admin password), so changing or revoking that
+	// credential ends the session.
+	Via       string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// Expired reports whether the session is past its expiry at now.
+func (s *Session) Expired(now time.Time) bool { return !now.Before(s.ExpiresAt) }
+
 // LogFilter narrows a log listing; zero values match everything.
 type LogFilter struct {
 	AccountID string
@@ -130,6 +146,21 @@ type Store interface {
 
 	AppendLog(ctx context.Context, e *LogEntry) error
 	ListLogs(ctx context.Context, f LogFilter) ([]*LogEntry, error)
+
+	// GetSetting reads a named value (ErrNotFound when unset).
+	GetSetting(ctx context.Context, key string) (string, error)
+	// SetSetting writes a named value, replacing any previous one.
+	SetSetting(ctx context.Context, key, value string) error
+	// CreateSetting writes a named value only if it is unset (ErrConflict
+	// otherwise), so two racing first-run requests cannot both win.
+	CreateSetting(ctx context.Context, key, value string) error
+
+	CreateSession(ctx context.Context, s *Session) error
+	// SessionByHash finds a session by its token hash, expired or not.
+	SessionByHash(ctx context.Context, hash string) (*Session, error)
+	DeleteSession(ctx context.Context, id string) error
+	// DeleteExpiredSessions removes sessions whose expiry is at or before now.
+	DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error)
 
 	Ping(ctx context.Context) error
 	Close() error
