@@ -99,9 +99,35 @@ type Record struct {
 	Result string `yaml:"result"`
 	// Cursor is where the page cursor travels upstream: "query" or "body".
 	Cursor string `yaml:"cursor"`
+	// Formats are extra answer formats besides the vendor's JSON, chosen
+	// with the tool's "format" argument (e.g. compact transcript text).
+	Formats map[string]Format `yaml:"formats"`
 
 	File string `yaml:"-"` // where the record was read from, for errors
 }
+
+// Format is an alternative rendering of a tool's answer.
+type Format struct {
+	// Renderer names the Go renderer (internal/render), e.g. "transcript".
+	Renderer string `yaml:"renderer"`
+	// Description tells the LLM what the format gives.
+	Description string `yaml:"description"`
+	// Speakers, when set, is a second call that resolves speaker ids to
+	// people; it is made only when this format is asked for.
+	Speakers *SpeakerSource `yaml:"speakers"`
+}
+
+// SpeakerSource is the operation that lists the people of each item.
+type SpeakerSource struct {
+	Operation string `yaml:"operation"`
+	// IDsArgument is the argument of that operation's tool taking the ids.
+	IDsArgument string `yaml:"ids_argument"`
+	// Arguments are fixed extra arguments (e.g. parties: true).
+	Arguments map[string]any `yaml:"arguments"`
+}
+
+// FormatArg is the tool argument that picks an answer format.
+const FormatArg = "format"
 
 // Param maps one tool argument to its place in the upstream request.
 type Param struct {
@@ -271,6 +297,22 @@ func (in *Integration) validate() error {
 		if r.Cursor != "" && r.Result == "" {
 			return at("result", "a paginated method must say where its list is")
 		}
+		for name, f := range r.Formats {
+			if !snakeRe.MatchString(name) || name == "json" {
+				return at("formats", "format name %q must be snake_case and not json", name)
+			}
+			if f.Renderer == "" || strings.TrimSpace(f.Description) == "" {
+				return at("formats."+name, "renderer and description are required")
+			}
+			if f.Speakers != nil {
+				if _, ok := in.Operations[f.Speakers.Operation]; !ok {
+					return at("formats."+name+".speakers.operation", "no such operationId %q", f.Speakers.Operation)
+				}
+				if f.Speakers.IDsArgument == "" {
+					return at("formats."+name+".speakers.ids_argument", "is required")
+				}
+			}
+		}
 		names := map[string]bool{}
 		for i, p := range r.Parameters {
 			f := fmt.Sprintf("parameters[%d]", i)
@@ -281,7 +323,7 @@ func (in *Integration) validate() error {
 				return at(f+".name", "%q appears twice", p.Name)
 			}
 			names[p.Name] = true
-			if p.Name == CursorArg {
+			if p.Name == CursorArg || (p.Name == FormatArg && len(r.Formats) > 0) {
 				return at(f+".name", "%q is reserved for the page cursor", p.Name)
 			}
 			switch p.In {

@@ -11,6 +11,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/patchbay-dev/patchbay/internal/integration"
 	"github.com/patchbay-dev/patchbay/internal/store"
 	"github.com/patchbay-dev/patchbay/internal/tools"
 	"github.com/patchbay-dev/patchbay/internal/upstream"
@@ -154,12 +155,17 @@ func (h *Handler) callTool(ctx context.Context, c *call, req *sdk.CallToolReques
 	stop := context.AfterFunc(c.ctx, cancel)
 	defer stop()
 
+	format, _ := args[integration.FormatArg].(string)
+	delete(args, integration.FormatArg)
 	res := h.opts.Upstream.Call(ctx, c.set.Integration, c.account.BaseURL, auth, t, args)
 	status := "ok"
 	if res.IsError {
 		status = "error"
 	}
 	c.note(status, res.Status, res.Err, res.RateLimit)
+	if f, ok := t.Record.Formats[format]; ok && !res.IsError {
+		return textResult(req, h.renderFormat(ctx, c, auth, f, res)), nil
+	}
 	return toolResult(req, res), nil
 }
 

@@ -179,6 +179,9 @@ func generate(in *integration.Integration, r *integration.Record) (*Tool, error)
 	if t.Paginated {
 		props[integration.CursorArg] = map[string]any{"type": "string", "description": cursorDescription}
 	}
+	if len(r.Formats) > 0 {
+		props[integration.FormatArg] = formatProperty(r.Formats)
+	}
 	schema := map[string]any{
 		"type":                 "object",
 		"properties":           props,
@@ -204,6 +207,25 @@ func generate(in *integration.Integration, r *integration.Record) (*Tool, error)
 		return nil, fmt.Errorf("input schema does not compile: %w", err)
 	}
 	return t, nil
+}
+
+func formatProperty(formats map[string]integration.Format) map[string]any {
+	names := []string{"json"}
+	desc := "Answer format: json (default) is the vendor's full JSON"
+	keys := make([]string, 0, len(formats))
+	for k := range formats {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		names = append(names, k)
+		desc += "; " + k + ": " + strings.TrimSpace(formats[k].Description)
+	}
+	enum := make([]any, len(names))
+	for i, n := range names {
+		enum[i] = n
+	}
+	return map[string]any{"type": "string", "enum": enum, "description": desc + "."}
 }
 
 func scopesOf(r *integration.Record, op *integration.Operation) []string {

@@ -1,0 +1,87 @@
+package mcp
+
+import (
+	"context"
+	"fmt"
+
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/patchbay-dev/patchbay/internal/integration"
+	"github.com/patchbay-dev/patchbay/internal/render"
+	"github.com/patchbay-dev/patchbay/internal/tools"
+	"github.com/patchbay-dev/patchbay/internal/upstream"
+)
+
+// renderFormat turns a successful list answer into the asked-for format.
+// A speaker lookup that fails leaves speaker ids in place and says so,
+// rather than failing an answer that already arrived.
+func (h *Handler) renderFormat(ctx context.Context, c *call, auth upstream.Auth, f integration.Format, res *upstream.Result) string {
+	body, _ := res.Body.(map[string]any)
+	items, _ := body["result"].([]any)
+	var note string
+	speakers := render.Speakers{}
+	if f.Speakers != nil && len(items) > 0 {
+		var err error
+		speakers, err = h.lookupSpeakers(ctx, c, auth, f.Speakers, items)
+		if err != nil {
+			note = "Note: speaker names could not be looked up (" + err.Error() + "); speakers are shown by id.\n"
+		}
+	}
+	var out string
+	switch f.Renderer {
+	case "transcript":
+		out = render.TranscriptText(items, speakers)
+	default:
+		return fmt.Sprintf("format renderer %q is not available", f.Renderer)
+	}
+	if len(items) == 0 {
+		out = "No transcripts matched.\n"
+	}
+	if next, ok := body["next_cursor"].(string); ok && next != "" {
+		out += "\nnext_cursor: " + next + "\n(pass it back exactly as next_cursor to get the next page)\n"
+	}
+	return note + out
+}
+
+// lookupSpeakers makes the one extra upstream call that maps speaker ids
+// to people for the items' ids.
+func (h *Handler) lookupSpeakers(ctx context.Context, c *call, auth upstream.Auth, src *integration.SpeakerSource, items []any) (render.Speakers, error) {
+	var t *tools.Tool
+	for _, cand := range c.set.Tools {
+		if cand.Operation.ID == src.Operation {
+			t = cand
+		}
+	}
+	if t == nil {
+		return nil, fmt.Errorf("no tool for %s", src.Operation)
+	}
+	if missing := missingScopes(c.account.Scopes, t.Scopes); len(missing) > 0 {
+		return nil, fmt.Errorf("the account lacks scope %v", missing)
+	}
+	var ids []any
+	for _, it := range items {
+		if m, ok := it.(map[string]any); ok && m["callId"] != nil {
+			ids = append(ids, m["callId"])
+		}
+	}
+	args := map[string]any{src.IDsArgument: ids}
+	for k, v := range src.Arguments {
+		args[k] = v
+	}
+	res := h.opts.Upstream.Call(ctx, c.set.Integration, c.account.BaseURL, auth, t, args)
+	if res.IsError {
+		return nil, fmt.Errorf("upstream answered %d", res.Status)
+	}
+	body, _ := res.Body.(map[string]any)
+	calls, _ := body["result"].([]any)
+	return render.SpeakersFromCalls(calls), nil
+}
+
+func textResult(req *sdk.CallToolRequest, text string) *sdk.CallToolResult {
+	var out sdk.CallToolResult
+	if req.ProtocolVersion() >= protocol20260728 {
+		out = completeResult
+	}
+	out.Content = []sdk.Content{&sdk.TextContent{Text: text}}
+	return &out
+}

@@ -1,0 +1,187 @@
+// Package render holds the alternative answer formats tools can offer
+// besides the vendor's JSON, chosen per call with the tool's "format"
+// argument. Renderers are pure functions over decoded JSON.
+package render
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Person is who a speaker id stands for.
+type Person struct {
+	Name        string
+	Title       string
+	Company     string
+	Affiliation string // Internal, External, Unknown
+}
+
+func (p Person) label() string {
+	var parts []string
+	for _, s := range []string{p.Company, p.Title} {
+		if s != "" {
+			parts = append(parts, s)
+		}
+	}
+	if p.Affiliation != "" && p.Affiliation != "Unknown" {
+		parts = append(parts, strings.ToLower(p.Affiliation))
+	}
+	if len(parts) == 0 {
+		return p.Name
+	}
+	return p.Name + " (" + strings.Join(parts, ", ") + ")"
+}
+
+// Speakers maps call id -> speaker id -> person.
+type Speakers map[string]map[string]Person
+
+// SpeakersFromCalls reads Gong-shaped extensive call data
+// ({metaData:{id}, parties:[{speakerId, name, title, affiliation,
+// emailAddress}]}) into Speakers.
+func SpeakersFromCalls(calls []any) Speakers {
+	out := Speakers{}
+	for _, c := range calls {
+		cm, _ := c.(map[string]any)
+		meta, _ := cm["metaData"].(map[string]any)
+		id := str(meta["id"])
+		if id == "" {
+			continue
+		}
+		people := map[string]Person{}
+		for _, p := range list(cm["parties"]) {
+			pm, _ := p.(map[string]any)
+			sid := str(pm["speakerId"])
+			if sid == "" {
+				continue
+			}
+			name := str(pm["name"])
+			if name == "" {
+				name = str(pm["emailAddress"])
+			}
+			people[sid] = Person{Name: name, Title: str(pm["title"]), Company: company(pm), Affiliation: str(pm["affiliation"])}
+		}
+		out[id] = people
+	}
+	return out
+}
+
+// company is the party's company as Gong knows it: the CRM account name
+// when the party carries one, else the email domain.
+func company(party map[string]any) string {
+	for _, ctx := range list(party["context"]) {
+		cm, _ := ctx.(map[string]any)
+		for _, obj := range list(cm["objects"]) {
+			om, _ := obj.(map[string]any)
+			if str(om["objectType"]) != "Account" {
+				continue
+			}
+			for _, f := range list(om["fields"]) {
+				fm, _ := f.(map[string]any)
+				if str(fm["name"]) == "Name" && str(fm["value"]) != "" {
+					return str(fm["value"])
+				}
+			}
+		}
+	}
+	if email := str(party["emailAddress"]); strings.Contains(email, "@") {
+		return email[strings.LastIndexByte(email, '@')+1:]
+	}
+	return ""
+}
+
+// TranscriptText renders Gong-shaped transcripts ({callId, transcript:
+// [{speakerId, topic, sentences:[{start, end, text}]}]}) as compact text:
+// a header naming each speaker once in order of first words, then one line per speaker turn,
+// "[mm:ss] Name: text". Unknown speakers keep their id.
+func TranscriptText(transcripts []any, speakers Speakers) string {
+	var b strings.Builder
+	for i, t := range transcripts {
+		tm, _ := t.(map[string]any)
+		callID := str(tm["callId"])
+		people := speakers[callID]
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		fmt.Fprintf(&b, "Call %s\n", callID)
+		turns := list(tm["transcript"])
+		seen := map[string]bool{}
+		var order []string
+		for _, turn := range turns {
+			sid := str(turn.(map[string]any)["speakerId"])
+			if !seen[sid] {
+				seen[sid] = true
+				order = append(order, sid)
+			}
+		}
+		b.WriteString("Speakers:\n")
+		for _, sid := range order {
+			p, ok := people[sid]
+			if !ok {
+				fmt.Fprintf(&b, "- speaker %s\n", sid)
+				continue
+			}
+			fmt.Fprintf(&b, "- %s\n", p.label())
+		}
+		for _, turn := range turns {
+			tu, _ := turn.(map[string]any)
+			sentences := list(tu["sentences"])
+			if len(sentences) == 0 {
+				continue
+			}
+			sid := str(tu["speakerId"])
+			name := "speaker " + sid
+			if p, ok := people[sid]; ok && p.Name != "" {
+				name = p.Name
+			}
+			texts := make([]string, 0, len(sentences))
+			for _, s := range sentences {
+				if txt := strings.TrimSpace(str(s.(map[string]any)["text"])); txt != "" {
+					texts = append(texts, txt)
+				}
+			}
+			start := millis(sentences[0].(map[string]any)["start"])
+			fmt.Fprintf(&b, "[%s] %s: %s\n", Clock(start), name, strings.Join(texts, " "))
+		}
+	}
+	return b.String()
+}
+
+// Clock formats milliseconds from a call's start as mm:ss (minutes may pass
+// 59 on long calls).
+func Clock(ms int64) string {
+	s := ms / 1000
+	return fmt.Sprintf("%02d:%02d", s/60, s%60)
+}
+
+func list(v any) []any {
+	l, _ := v.([]any)
+	return l
+}
+
+func str(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case json.Number:
+		return x.String()
+	case nil:
+		return ""
+	}
+	return fmt.Sprint(v)
+}
+
+func millis(v any) int64 {
+	switch x := v.(type) {
+	case json.Number:
+		n, _ := x.Int64()
+		return n
+	case float64:
+		return int64(x)
+	case string:
+		n, _ := strconv.ParseInt(x, 10, 64)
+		return n
+	}
+	return 0
+}
