@@ -340,9 +340,9 @@ func TestBadInput(t *testing.T) {
 		}
 	})
 	t.Run("unknown method", func(t *testing.T) {
-		_, body := rawMCP(t, srv.URL, `{"jsonrpc":"2.0","id":1,"method":"tools/frobnicate"}`, nil)
-		if !strings.Contains(string(body), "-32601") {
-			t.Errorf("got %s; want method not found", body)
+		_, body := rawMCP(t, srv.URL, `{"jsonrpc":"2.0","id":7,"method":"tools/frobnicate"}`, nil)
+		if !strings.Contains(string(body), "-32601") || !strings.Contains(string(body), `"id":7`) {
+			t.Errorf("got %s; want method not found for id 7", body)
 		}
 	})
 	t.Run("oversized body", func(t *testing.T) {
@@ -435,7 +435,7 @@ func TestProtocolRevisions(t *testing.T) {
 func TestEveryRequestIsLogged(t *testing.T) {
 	e := newEnv(t)
 	srv := e.server(map[string]any{})
-	cs := e.connect(srv.URL, nil) // initialize + initialized
+	cs := e.connect(srv.URL, nil) // the Go SDK client speaks 2026-07-28: server/discover
 	call(t, cs, "list_all_gong_users", nil)
 	_, _ = cs.CallTool(context.Background(), &sdk.CallToolParams{Name: "no_such_tool"})
 	rawMCP(t, srv.URL, `{bad json`, nil)
@@ -453,7 +453,7 @@ func TestEveryRequestIsLogged(t *testing.T) {
 	for _, l := range logs.Result {
 		summary = append(summary, l.Method+"/"+l.Tool+"/"+l.Status)
 	}
-	want := []string{"/" + "/invalid", "tools/call/no_such_tool/invalid", "tools/call/list_all_gong_users/ok", "notifications/initialized//ok", "initialize//ok"}
+	want := []string{"/" + "/invalid", "tools/call/no_such_tool/invalid", "tools/call/list_all_gong_users/ok", "server/discover//ok"}
 	if fmt.Sprint(summary) != fmt.Sprint(want) {
 		t.Errorf("log = %v\nwant  %v", summary, want)
 	}

@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -87,7 +88,7 @@ func New(opts Options) *Handler {
 			Tools:   &sdk.ToolCapabilities{ListChanged: false},
 			Logging: &sdk.LoggingCapabilities{},
 		},
-		Logger: opts.Logger,
+		Logger: quiet(opts.Logger),
 	})
 	srv.AddReceivingMiddleware(h.middleware)
 	h.streamable = sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return srv }, &sdk.StreamableHTTPOptions{
@@ -95,7 +96,7 @@ func New(opts Options) *Handler {
 		JSONResponse:               true,
 		MaxRequestBodyBytes:        opts.MaxBodyBytes,
 		DisableLocalhostProtection: opts.DisableLocalhostProtection,
-		Logger:                     opts.Logger,
+		Logger:                     quiet(opts.Logger),
 	})
 	return h
 }
@@ -175,6 +176,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		env = peek(body)
+		if env.HasID && env.Method != "" && !knownMethods[env.Method] && r.Header.Get("MCP-Protocol-Version") < "2026-07-28" {
+			// The SDK answers an unknown method with a plain-text 400 before
+			// 2026-07-28; JSON-RPC clients expect "method not found".
+			writeMethodNotFound(w, env.ID, env.Method)
+			h.log(ctx, srv, acct, env, r, http.StatusOK, &call{status: "invalid", errText: "method not found"}, start)
+			return
+		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 	}
 
@@ -239,8 +247,25 @@ func bearer(r *http.Request) (string, bool) {
 	return strings.TrimSpace(v[7:]), true
 }
 
+// knownMethods are the JSON-RPC methods the SDK serves.
+var knownMethods = map[string]bool{
+	"initialize": true, "ping": true, "server/discover": true, "tools/list": true, "tools/call": true,
+	"resources/list": true, "resources/templates/list": true, "resources/read": true, "resources/subscribe": true,
+	"resources/unsubscribe": true, "subscriptions/listen": true, "prompts/list": true, "prompts/get": true,
+	"completion/complete": true, "logging/setLevel": true, "notifications/initialized": true,
+	"notifications/cancelled": true, "notifications/progress": true, "notifications/roots/list_changed": true,
+}
+
+func writeMethodNotFound(w http.ResponseWriter, id json.RawMessage, method string) {
+	w.Header().Set("Content-Type", "application/json")
+	msg, _ := json.Marshal("method not found: " + method)
+	fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%s,"error":{"code":-32601,"message":%s}}`, id, msg)
+}
+
 // envelope is what the log needs from a JSON-RPC request body.
 type envelope struct {
+	ID            json.RawMessage
+	HasID         bool
 	Method        string
 	Tool          string
 	ClientName    string
@@ -249,7 +274,8 @@ type envelope struct {
 
 func peek(body []byte) envelope {
 	var msg struct {
-		Method string `json:"method"`
+		ID     json.RawMessage `json:"id"`
+		Method string          `json:"method"`
 		Params struct {
 			Name       string `json:"name"`
 			ClientInfo struct {
@@ -267,6 +293,9 @@ func peek(body []byte) envelope {
 		return envelope{}
 	}
 	e := envelope{Method: msg.Method, ClientName: msg.Params.ClientInfo.Name, ClientVersion: msg.Params.ClientInfo.Version}
+	if len(msg.ID) > 0 && string(msg.ID) != "null" && (msg.ID[0] == '"' || (msg.ID[0] >= '0' && msg.ID[0] <= '9') || msg.ID[0] == '-') {
+		e.ID, e.HasID = msg.ID, true
+	}
 	if msg.Method == "tools/call" {
 		e.Tool = msg.Params.Name
 	}
@@ -370,3 +399,23 @@ func writeParseError(w http.ResponseWriter) {
 	w.WriteHeader(http.StatusBadRequest)
 	_, _ = io.WriteString(w, `{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"Parse error: the request body is not valid JSON"}}`)
 }
+
+// quiet keeps the SDK's per-session info lines (one pair per stateless
+// request) out of the log; warnings and errors still pass.
+func quiet(l *slog.Logger) *slog.Logger {
+	return slog.New(minLevel{l.Handler(), slog.LevelWarn})
+}
+
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (m minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= m.min && m.Handler.Enabled(ctx, l)
+}
+
+func (m minLevel) WithAttrs(a []slog.Attr) slog.Handler {
+	return minLevel{m.Handler.WithAttrs(a), m.min}
+}
+func (m minLevel) WithGroup(n string) slog.Handler { return minLevel{m.Handler.WithGroup(n), m.min} }
