@@ -1,0 +1,711 @@
+package gong
+
+import (
+	"fmt"
+	"math"
+	mrand "math/rand/v2"
+	"strings"
+)
+
+// A script line before timing: who says it (a role mapped to a party
+// later), under which topic, and what notable thing it is (flag).
+type line struct {
+	role, topic, text, flag string
+}
+
+// Flags mark lines the analysis picks up: objections and pains feed the
+// SMART trackers and highlights, nextstep the next steps, pricing and
+// competitor the briefs.
+const (
+	flagObjection  = "objection"
+	flagPain       = "pain"
+	flagPricing    = "pricing"
+	flagCompetitor = "competitor"
+	flagNextStep   = "nextstep"
+)
+
+var fillers = []string{"Right.", "That makes sense.", "Okay.", "Got it.", "Mm-hmm.", "Good question.",
+	"Let me make a note of that.", "Yeah, exactly.", "Interesting.", "Sure.", "Understood.", "Yes.", "Fair enough."}
+
+// Content returns the call's transcript and analysis, building it on first
+// use. It is deterministic: the same call always yields the same content.
+func (c *Call) Content(co *Company) *CallContent {
+	c.once.Do(func() { c.content = buildContent(c, co) })
+	return c.content
+}
+
+type scriptCtx struct {
+	r                     *mrand.Rand
+	c                     *Call
+	co                    *Company
+	vars                  map[string]string
+	lines                 []line
+	competitor            string
+	hasSE, hasCustomer2   bool
+	wantBudget, wantMigr  bool
+	wantSecurity, wantCmp bool
+	wantTiming            bool
+}
+
+func (s *scriptCtx) chance(p float64) bool { return s.r.Float64() < p }
+func (s *scriptCtx) pick(xs ...string) string {
+	return xs[s.r.IntN(len(xs))]
+}
+func (s *scriptCtx) say(role, topic, text, flag string) {
+	s.lines = append(s.lines, line{role, topic, s.fill(text), flag})
+}
+func (s *scriptCtx) fill(t string) string {
+	for k, v := range s.vars {
+		t = strings.ReplaceAll(t, "{"+k+"}", v)
+	}
+	return t
+}
+
+func buildContent(c *Call, co *Company) *CallContent {
+	s := &scriptCtx{r: mrand.New(mrand.NewPCG(c.seed, c.seed^0xC0FFEE)), c: c, co: co, vars: map[string]string{}}
+	host := co.userByID[c.PrimaryUserID]
+	s.vars["company"] = companyName
+	if host != nil {
+		s.vars["rep"] = host.FirstName
+	} else {
+		s.vars["rep"] = "there"
+	}
+	s.vars["contact"], s.vars["other"] = "everyone", "our team"
+	for _, p := range c.Parties {
+		switch p.role {
+		case "customer":
+			s.vars["contact"] = strings.Fields(p.Name)[0]
+		case "customer2":
+			s.hasCustomer2 = true
+			s.vars["other"] = strings.Fields(p.Name)[0]
+		case "se":
+			s.hasSE = true
+			s.vars["se"] = strings.Fields(p.Name)[0]
+		}
+	}
+	if a := co.accountByID[c.AccountID]; a != nil {
+		s.vars["account"] = a.Name
+	} else {
+		s.vars["account"] = "your team"
+	}
+	amount := 48000.0
+	if d := co.dealByID[c.DealID]; d != nil && d.Amount > 0 {
+		amount = d.Amount
+	}
+	seats := max(10, int(amount/800))
+	s.vars["amount"] = money(amount)
+	s.vars["seats"] = fmt.Sprint(seats)
+	s.vars["seats2"] = fmt.Sprint(max(5, seats/2))
+	s.vars["day"] = s.pick("Friday", "Thursday", "Monday", "end of day tomorrow")
+	s.competitor = competitors[0]
+	if s.chance(0.4) {
+		s.competitor = competitors[s.r.IntN(len(competitors))]
+	}
+	for _, t := range c.themes {
+		switch t {
+		case "budget":
+			s.wantBudget = true
+		case "migration":
+			s.wantMigr = true
+		case "security":
+			s.wantSecurity = true
+		case "competitor":
+			s.wantCmp = true
+			s.competitor = "Acme Corp"
+		case "timing":
+			s.wantTiming = true
+		}
+	}
+	s.vars["competitor"] = s.competitor
+
+	switch c.Kind {
+	case "internal":
+		s.internal()
+	case "cold":
+		s.cold()
+	default:
+		s.external()
+	}
+	return s.analyse()
+}
+
+func money(v float64) string {
+	n := int64(v)
+	str := fmt.Sprint(n)
+	var b strings.Builder
+	for i, ch := range str {
+		if i > 0 && (len(str)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(ch)
+	}
+	return "$" + b.String()
+}
+
+func (s *scriptCtx) external() {
+	const setup, small, next = "Call Setup", "Small Talk", "Next Steps"
+	s.say("host", setup, s.pick("Hi {contact}, thanks for making the time today.", "Hey {contact}, good to see you again.", "Hi everyone, thanks for joining."), "")
+	s.say("customer", setup, s.pick("Of course, happy to be here.", "Thanks {rep}, sorry I'm a couple of minutes late.", "Hi {rep}, good to see you."), "")
+	s.say("host", setup, "Can everyone hear me okay?", "")
+	s.say("customer", setup, "Yes, loud and clear.", "")
+	if s.chance(0.7) {
+		s.say("host", small, s.pick("How was your week?", "Did you get out at all over the weekend?", "How's the quarter treating you?"), "")
+		s.say("customer", small, s.pick("Busy, we're closing the quarter.", "A little hiking, it was great.", "Hectic, but good."), "")
+	}
+	kind := s.c.Kind
+	switch kind {
+	case "discovery":
+		s.discovery()
+	case "demo":
+		s.demo()
+	case "pricing":
+		s.pricing()
+	case "negotiation":
+		s.negotiation()
+	default:
+		s.checkin()
+	}
+	// Themes the account always raises, whatever the stage.
+	if s.wantBudget && !s.has("budgeted") && kind != "discovery" {
+		s.say("customer", "Pricing", "That's more than we budgeted for this year.", flagObjection)
+		s.say("host", "Pricing", "Understood. We could phase the rollout, starting with {seats2} seats and expanding in the second half.", flagPricing)
+	}
+	if s.wantMigr && !s.has("migration") {
+		s.say("customer", "Objections", "We're worried about the migration from our current system.", flagObjection)
+		s.say(s.seOrHost(), "Objections", "Our onboarding team runs the migration for you, most customers are live in three weeks.", "")
+	}
+	if s.wantSecurity && !s.has("security review") {
+		s.say("customer", "Objections", "Our security review usually takes six weeks, and we'll need SSO.", flagObjection)
+		s.say(s.seOrHost(), "Objections", "We support SSO and we're SOC 2 Type II certified, I'll send the report over today.", "")
+	}
+	if s.wantCmp && !s.has(s.competitor) {
+		s.say("customer", "Competition", "To be transparent, we're also looking at {competitor}.", flagCompetitor)
+		s.say("host", "Competition", "That's fair. Teams that moved from {competitor} tell us onboarding took half the time.", flagCompetitor)
+	}
+	if s.wantTiming && !s.has("reorg") {
+		s.say("customer", "Objections", "Timing is tricky, we're in the middle of a reorg.", flagObjection)
+	}
+	s.say("host", next, s.pick(
+		"As a next step, I'll send over the proposal by {day}.",
+		"Next step is a technical deep dive with your IT team next week.",
+		"I'll follow up with the security documentation and a mutual close plan by {day}.",
+		"As a next step, let's get our legal teams together this week."), flagNextStep)
+	s.say("customer", next, s.pick("Sounds good, I'll loop in {other}.", "Great, talk then.", "Perfect, that works for us."), "")
+	s.say("host", next, "Thanks everyone, have a great rest of your day.", "")
+}
+
+func (s *scriptCtx) seOrHost() string {
+	if s.hasSE {
+		return "se"
+	}
+	return "host"
+}
+
+func (s *scriptCtx) has(sub string) bool {
+	for _, l := range s.lines {
+		if strings.Contains(strings.ToLower(l.text), strings.ToLower(sub)) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *scriptCtx) discovery() {
+	const cur, pain, goals, proc = "Current Process", "Pain Points", "Goals", "Decision Process"
+	s.say("host", cur, "Can you walk me through how your team handles pipeline reporting today?", "")
+	s.say("customer", cur, "Right now everything lives in spreadsheets that each manager keeps on their own.", "")
+	s.say("customer", pain, s.pick("It takes us about a week to pull the forecast together every month.",
+		"Our managers can't see what's happening in deals until it's too late."), flagPain)
+	s.say("host", pain, "What happens if that doesn't get fixed this year?", "")
+	s.say("customer", pain, "Honestly we'll keep missing forecast, and the board is already asking questions.", flagPain)
+	if s.chance(0.5) {
+		s.say("customer2", pain, "And on the IT side, every new report is a ticket for my team.", flagPain)
+	}
+	s.say("host", goals, "If we fast forward six months, what does success look like for you?", "")
+	s.say("customer", goals, "One view of the pipeline that everyone trusts, updated without anyone touching a spreadsheet.", "")
+	s.say("host", proc, "Who else is involved in evaluating a solution like this?", "")
+	s.say("customer", proc, "Our CFO signs off on anything over fifty thousand, and IT has to do a security review.", "")
+	s.say("host", proc, "And what does your timeline look like?", "")
+	s.say("customer", proc, "We'd like something in place before the start of next quarter.", "")
+	if s.chance(0.3) {
+		s.say("customer", "Competition", "We had a quick look at {competitor} last year but it didn't stick.", flagCompetitor)
+	}
+}
+
+func (s *scriptCtx) demo() {
+	const demo, integ = "Product Demo", "Integrations"
+	s.say(s.seOrHost(), demo, "Let me share my screen.", "")
+	s.say(s.seOrHost(), demo, "What you're seeing here is the pipeline dashboard, refreshed every fifteen minutes from your CRM.", "")
+	s.say("customer", demo, "Can we filter this by region?", "")
+	s.say(s.seOrHost(), demo, "Yes, any CRM field can be a filter, and managers can save their own views.", "")
+	s.say("customer", demo, "That's really helpful, the forecasting view is exactly what our managers need.", "")
+	s.say("customer2", integ, "How do you connect to Salesforce? Is it a nightly export?", "")
+	s.say(s.seOrHost(), integ, "No exports, the connector syncs continuously, and we support SSO and SCIM.", "")
+	if s.chance(0.4) || s.wantCmp {
+		s.say("customer", "Competition", "How does this compare to what {competitor} showed us?", flagCompetitor)
+		s.say("host", "Competition", "The big difference versus {competitor} is that our forecast model is trained on your own history, not a generic one.", flagCompetitor)
+	}
+	if s.chance(0.3) {
+		s.say("customer", "Objections", "We're worried about the migration from our current system.", flagObjection)
+		s.say(s.seOrHost(), "Objections", "We run the migration for you, and we can keep both systems side by side for a month.", "")
+	}
+	s.say("customer", "Pricing", "Roughly what does pricing look like for a team our size?", flagPricing)
+	s.say("host", "Pricing", "It's priced per seat, I'll put together a quote for {seats} seats.", flagPricing)
+}
+
+func (s *scriptCtx) pricing() {
+	const pr = "Pricing"
+	s.say("host", pr, "I wanted to walk you through the proposal we sent over.", "")
+	s.say("host", pr, "Based on {seats} seats, the price comes to {amount} per year, including onboarding.", flagPricing)
+	if s.chance(0.6) || s.wantBudget {
+		s.say("customer", pr, "That's more than we budgeted for this year.", flagObjection)
+		s.say("host", pr, "Understood. If we can sign this quarter I can offer a ten percent discount.", flagPricing)
+	}
+	s.say("customer", pr, "Is there any flexibility on the per seat price?", flagPricing)
+	s.say("host", pr, "We could phase the rollout, starting with {seats2} seats and expanding in the second half.", flagPricing)
+	if s.chance(0.35) || s.wantCmp {
+		s.say("customer", "Competition", "Honestly, {competitor} quoted us lower.", flagCompetitor)
+		s.say("host", "Competition", "Their quote doesn't include connectors or onboarding, once you add those we're very close.", flagCompetitor)
+	}
+	if s.chance(0.3) {
+		s.say("customer2", "Objections", "We're worried about the migration from our current system.", flagObjection)
+		s.say(s.seOrHost(), "Objections", "Our onboarding team handles the migration, most customers are live in three weeks.", "")
+	}
+}
+
+func (s *scriptCtx) negotiation() {
+	const ct = "Contract"
+	s.say("customer", ct, "Legal has a few redlines on the liability clause.", "")
+	s.say("host", ct, "That's normal, let's get our legal teams together this week.", "")
+	s.say("customer", "Pricing", "We'd also like the price locked for three years.", flagPricing)
+	s.say("host", "Pricing", "I can lock the per seat price for a three year term.", flagPricing)
+	if s.chance(0.5) || s.wantCmp {
+		s.say("customer", "Competition", "To be transparent, {competitor} quoted us about twenty percent lower.", flagCompetitor)
+		s.say("host", "Competition", "Teams that moved from {competitor} tell us onboarding took half the time, and there are no extra fees for connectors.", flagCompetitor)
+	}
+	if s.chance(0.4) || s.wantMigr {
+		s.say("customer", "Objections", "We're worried about the migration from our current system.", flagObjection)
+		s.say(s.seOrHost(), "Objections", "Our onboarding team handles the migration, most customers are live in three weeks.", "")
+	}
+	if s.chance(0.4) {
+		s.say("customer", "Pricing", "That's more than we budgeted for this year.", flagObjection)
+		s.say("host", "Pricing", "We could split the first year into two payments to fit your budget cycle.", flagPricing)
+	}
+	s.say("customer", ct, "If legal is happy we should be able to sign before the end of the month.", "")
+}
+
+func (s *scriptCtx) checkin() {
+	const ad, rn = "Adoption", "Renewal"
+	s.say("host", ad, "Usage is up thirty percent since last quarter, with most managers active every week.", "")
+	s.say("customer", ad, "A few teams still export to spreadsheets out of habit.", flagPain)
+	s.say("host", ad, "Let's set up a training session for those teams.", "")
+	if s.chance(0.4) {
+		s.say("customer", rn, "Before renewal we need to understand the new pricing.", flagObjection)
+		s.say("host", rn, "Of course, I'll send the renewal quote with the new per seat price.", flagPricing)
+	}
+	if s.chance(0.2) {
+		s.say("customer", "Competition", "{competitor} reached out to us last week with an offer.", flagCompetitor)
+	}
+}
+
+func (s *scriptCtx) cold() {
+	const intro = "Introduction"
+	s.say("host", intro, "Hi {contact}, this is {rep} from {company}. Did I catch you at a bad time?", "")
+	s.say("customer", intro, "I've got a couple of minutes, what's this about?", "")
+	s.say("host", intro, "We help revenue teams like yours get a reliable forecast without the spreadsheets.", "")
+	if strings.Contains(s.c.SDRDisposition, "Booked") {
+		s.say("customer", intro, "Funny timing, that's a real problem for us right now.", flagPain)
+		s.say("host", "Next Steps", "Would you be open to a twenty minute call next week to go deeper?", "")
+		s.say("customer", "Next Steps", "Sure, send over an invite for Tuesday.", flagNextStep)
+		return
+	}
+	if s.chance(0.5) {
+		s.say("customer", intro, "We already use {competitor} for that.", flagCompetitor)
+		s.say("host", intro, "Makes sense. A lot of teams compare us with {competitor} at renewal, when is yours?", flagCompetitor)
+	} else {
+		s.say("customer", intro, "We're not looking at anything right now, there's no budget this year.", flagObjection)
+	}
+	s.say("customer", intro, "Not right now, maybe next quarter.", "")
+	s.say("host", intro, "Totally fair, I'll follow up next quarter. Thanks for your time.", flagNextStep)
+}
+
+func (s *scriptCtx) internal() {
+	title := s.c.Title
+	var open []*Deal
+	for _, d := range s.co.Deals {
+		if d.Status == "Open" {
+			open = append(open, d)
+		}
+	}
+	d1, d2 := open[s.r.IntN(len(open))], open[s.r.IntN(len(open))]
+	if a := s.co.accountByID[s.c.AccountID]; a != nil {
+		for _, d := range a.Deals {
+			if d.Status == "Open" {
+				d1 = d
+			}
+		}
+	}
+	a1, a2 := s.co.accountByID[d1.AccountID].Name, s.co.accountByID[d2.AccountID].Name
+	switch {
+	case strings.HasPrefix(title, "1:1"):
+		s.say("host", "Coaching", "How are you feeling about the quarter?", "")
+		s.say("peer", "Coaching", "Good overall, "+a1+" is the one I'm worried about.", "")
+		s.say("host", "Coaching", "What's the blocker there?", "")
+		s.say("peer", "Coaching", "They said it's more than they budgeted, so I'm proposing a phased rollout.", flagObjection)
+		s.say("host", "Coaching", "Let's listen to the last call together and plan the next step.", flagNextStep)
+	case strings.HasPrefix(title, "Enablement"):
+		s.say("host", "Enablement", "Today we're practising objection handling.", "")
+		s.say("host", "Enablement", "The most common one this quarter is 'That's more than we budgeted'.", flagObjection)
+		s.say("peer", "Enablement", "I usually go back to the business case before talking about discounts.", "")
+		s.say("host", "Enablement", "Exactly, and when {competitor} comes up, focus on onboarding time.", flagCompetitor)
+	default:
+		s.say("host", "Pipeline", "Let's go through the commit deals for the quarter.", "")
+		s.say("peer", "Pipeline", a1+" is in "+strings.ToLower(d1.Stage)+", "+money(d1.Amount)+", they pushed back on price.", flagPricing)
+		s.say("host", "Pipeline", "What's the risk on "+a2+"?", "")
+		s.say("peer", "Pipeline", "{competitor} is in the deal, we need to get the SE team involved.", flagCompetitor)
+		s.say("host", "Forecast", "Are we comfortable calling "+a1+" commit?", "")
+		s.say("peer", "Forecast", "Best case for now, I'll know more after the legal call.", "")
+		s.say("host", "Next Steps", "Next step, let's review the mutual close plan on Thursday.", flagNextStep)
+	}
+}
+
+// speakerFor maps a script role to a party's speakerId.
+func speakerFor(c *Call, role string, r *mrand.Rand) *Party {
+	var host, first, cust, cust2, se, manager *Party
+	var peers []*Party
+	for _, p := range c.Parties {
+		if first == nil {
+			first = p
+		}
+		switch p.role {
+		case "host":
+			host = p
+		case "customer":
+			cust = p
+		case "customer2":
+			cust2 = p
+		case "se":
+			se = p
+		case "manager":
+			manager = p
+		case "peer":
+			peers = append(peers, p)
+		}
+	}
+	if host == nil {
+		host = first
+	}
+	switch role {
+	case "customer":
+		if cust != nil {
+			return cust
+		}
+	case "customer2":
+		if cust2 != nil {
+			return cust2
+		}
+		if cust != nil {
+			return cust
+		}
+	case "se":
+		if se != nil {
+			return se
+		}
+	case "manager":
+		if manager != nil {
+			return manager
+		}
+	case "peer":
+		if len(peers) > 0 {
+			return peers[r.IntN(len(peers))]
+		}
+	}
+	return host
+}
+
+// analyse times the script over the call's duration and derives
+// everything Gong's analysis reports from that one timeline.
+func (s *scriptCtx) analyse() *CallContent {
+	c := s.c
+	// Pad with short acknowledgements, spread evenly, so longer calls have
+	// more sentences.
+	target := min(100, max(len(s.lines)+4, c.Duration/30))
+	orig := s.lines
+	extra := target - len(orig)
+	s.lines = make([]line, 0, target)
+	for _, l := range orig {
+		s.lines = append(s.lines, l)
+		k := extra / len(orig)
+		if s.r.IntN(len(orig)) < extra%len(orig) {
+			k++
+		}
+		for j := 0; j < k; j++ {
+			role := "customer"
+			if s.lines[len(s.lines)-1].role != "host" {
+				role = "host"
+			}
+			if c.Kind == "internal" && role == "customer" {
+				role = "peer"
+			}
+			s.lines = append(s.lines, line{role, l.topic, s.pick(fillers...), ""})
+		}
+	}
+	words := func(t string) int { return len(strings.Fields(t)) }
+	total := 0
+	for _, l := range s.lines {
+		total += words(l.text) + 6
+	}
+	dur := int64(max(c.Duration, 30)) * 1000
+	out := &CallContent{TalkTime: map[string]float64{}}
+	topicDur := map[string]float64{}
+	var topicOrder []string
+	var cursor int64
+	var prevSpeaker string
+	switches := 0
+	longest := map[string]float64{} // current run per speaker
+	var longestCompany, longestCustomer float64
+	var run float64
+	for _, l := range s.lines {
+		slot := dur * int64(words(l.text)+6) / int64(total)
+		speak := min(slot*9/10, int64(words(l.text))*380+400)
+		start, end := cursor, cursor+speak
+		cursor += slot
+		p := speakerFor(c, l.role, s.r)
+		sent := Sentence{Start: start, End: end, Text: l.text}
+		if n := len(out.Transcript); n > 0 && out.Transcript[n-1].SpeakerID == p.SpeakerID && out.Transcript[n-1].Topic == l.topic {
+			out.Transcript[n-1].Sentences = append(out.Transcript[n-1].Sentences, sent)
+		} else {
+			out.Transcript = append(out.Transcript, Monologue{SpeakerID: p.SpeakerID, Topic: l.topic, Sentences: []Sentence{sent}})
+		}
+		secs := float64(speak) / 1000
+		out.TalkTime[p.SpeakerID] += secs
+		if p.SpeakerID != prevSpeaker {
+			switches++
+			run = 0
+		}
+		run += secs
+		if p.Affiliation == "Internal" {
+			longestCompany = math.Max(longestCompany, run)
+		} else {
+			longestCustomer = math.Max(longestCustomer, run)
+		}
+		longest[p.SpeakerID] = math.Max(longest[p.SpeakerID], run)
+		prevSpeaker = p.SpeakerID
+		if _, ok := topicDur[l.topic]; !ok {
+			topicOrder = append(topicOrder, l.topic)
+		}
+		topicDur[l.topic] += float64(slot) / 1000
+		if strings.HasSuffix(l.text, "?") {
+			if p.Affiliation == "Internal" {
+				out.Questions[0]++
+			} else {
+				out.Questions[1]++
+			}
+		}
+		tl := TimedLine{Text: l.text, SpeakerID: p.SpeakerID, Start: float64(start) / 1000}
+		switch l.flag {
+		case flagObjection:
+			out.Objections = append(out.Objections, tl)
+		case flagPain:
+			out.Pains = append(out.Pains, tl)
+		case flagPricing:
+			out.Pricing = append(out.Pricing, tl)
+		case flagCompetitor:
+			out.Competitors = append(out.Competitors, tl)
+		case flagNextStep:
+			out.NextSteps = append(out.NextSteps, tl)
+		}
+	}
+	for _, t := range topicOrder {
+		out.Topics = append(out.Topics, Topic{Name: t, Duration: int(math.Round(topicDur[t]))})
+	}
+	out.Trackers = s.trackers(out)
+	out.Outline = outline(out, topicOrder, topicDur, s.co, c)
+	out.Highlights = highlights(out)
+	out.KeyPoints = keyPoints(out)
+	out.Brief = brief(out, s.co, c)
+	var host, all float64
+	hostSpeaker := ""
+	for _, p := range c.Parties {
+		if p.UserID == c.PrimaryUserID {
+			hostSpeaker = p.SpeakerID
+		}
+	}
+	for id, t := range out.TalkTime {
+		all += t
+		if id == hostSpeaker {
+			host += t
+		}
+	}
+	minutes := math.Max(1, float64(c.Duration)/60)
+	out.Stats = []InteractionStat{
+		{Name: "Talk Ratio", Value: round2(host / math.Max(all, 1))},
+		{Name: "Longest Monologue", Value: math.Round(longestCompany)},
+		{Name: "Longest Customer Story", Value: math.Round(longestCustomer)},
+		{Name: "Interactivity", Value: round2(math.Min(10, float64(switches)/minutes*2))},
+		{Name: "Patience", Value: round2(0.4 + s.r.Float64()*1.2)},
+	}
+	return out
+}
+
+func round2(v float64) float64 { return math.Round(v*100) / 100 }
+
+// trackers scans the transcript for each keyword tracker's phrases and
+// collects the flagged lines for SMART trackers.
+func (s *scriptCtx) trackers(out *CallContent) []CallTracker {
+	var res []CallTracker
+	for _, t := range s.co.Trackers {
+		ct := CallTracker{ID: t.ID, Name: t.Name, Type: t.Type, Phrases: map[string][]TrackerOccurrence{}}
+		if t.Type == "SMART" {
+			var src []TimedLine
+			switch t.flag {
+			case flagObjection:
+				src = out.Objections
+			case flagPain:
+				src = out.Pains
+			}
+			for _, l := range src {
+				ct.Occurrences = append(ct.Occurrences, TrackerOccurrence{StartTime: l.Start, SpeakerID: l.SpeakerID})
+			}
+		} else {
+			for _, m := range out.Transcript {
+				for _, sen := range m.Sentences {
+					low := strings.ToLower(sen.Text)
+					for _, kw := range t.Keywords {
+						if strings.Contains(low, strings.ToLower(kw)) {
+							occ := TrackerOccurrence{StartTime: float64(sen.Start) / 1000, SpeakerID: m.SpeakerID}
+							ct.Occurrences = append(ct.Occurrences, occ)
+							if _, ok := ct.Phrases[kw]; !ok {
+								ct.PhraseOrder = append(ct.PhraseOrder, kw)
+							}
+							ct.Phrases[kw] = append(ct.Phrases[kw], occ)
+						}
+					}
+				}
+			}
+		}
+		res = append(res, ct)
+	}
+	return res
+}
+
+func partyName(c *Call, speakerID string) string {
+	for _, p := range c.Parties {
+		if p.SpeakerID == speakerID {
+			return p.Name
+		}
+	}
+	return "Speaker"
+}
+
+func outline(out *CallContent, order []string, dur map[string]float64, co *Company, c *Call) []OutlineSection {
+	var res []OutlineSection
+	for _, t := range order {
+		sec := OutlineSection{Section: t, Duration: math.Round(dur[t])}
+		first := true
+		for _, m := range out.Transcript {
+			if m.Topic != t {
+				continue
+			}
+			for _, sen := range m.Sentences {
+				if len(strings.Fields(sen.Text)) < 5 {
+					continue
+				}
+				if first {
+					sec.StartTime = float64(sen.Start) / 1000
+					first = false
+				}
+				if len(sec.Items) < 3 {
+					sec.Items = append(sec.Items, OutlineItem{Text: strings.Fields(partyName(c, m.SpeakerID))[0] + ": " + sen.Text, StartTime: float64(sen.Start) / 1000})
+				}
+			}
+		}
+		if len(sec.Items) > 0 {
+			res = append(res, sec)
+		}
+	}
+	return res
+}
+
+func highlights(out *CallContent) []HighlightSection {
+	var res []HighlightSection
+	add := func(title string, ls []TimedLine) {
+		if len(ls) == 0 {
+			return
+		}
+		h := HighlightSection{Title: title}
+		for _, l := range ls {
+			h.Items = append(h.Items, HighlightItem{Text: l.Text, StartTimes: []float64{l.Start}})
+		}
+		res = append(res, h)
+	}
+	add("Next steps", out.NextSteps)
+	add("Pain points", out.Pains)
+	add("Objections", out.Objections)
+	add("Pricing", out.Pricing)
+	add("Competition", out.Competitors)
+	return res
+}
+
+func keyPoints(out *CallContent) []string {
+	var res []string
+	for _, group := range [][]TimedLine{out.Pains, out.Objections, out.Competitors, out.Pricing, out.NextSteps} {
+		if len(group) > 0 && len(res) < 4 {
+			res = append(res, group[0].Text)
+		}
+	}
+	return res
+}
+
+func quoteList(ls []TimedLine, n int) string {
+	var qs []string
+	seen := map[string]bool{}
+	for _, l := range ls {
+		if !seen[l.Text] && len(qs) < n {
+			seen[l.Text] = true
+			qs = append(qs, "\""+strings.TrimSuffix(l.Text, ".")+"\"")
+		}
+	}
+	return strings.Join(qs, "; ")
+}
+
+// brief writes the call's spotlight summary from what was actually said.
+func brief(out *CallContent, co *Company, c *Call) string {
+	host := co.userByID[c.PrimaryUserID]
+	hostName := "The host"
+	if host != nil {
+		hostName = host.FullName()
+	}
+	var b strings.Builder
+	if c.Scope == "Internal" {
+		fmt.Fprintf(&b, "%s led an internal %s.", hostName, strings.ToLower(strings.SplitN(c.Title, ":", 2)[0]))
+	} else {
+		var who []string
+		for _, p := range c.Parties {
+			if p.Affiliation == "External" {
+				who = append(who, p.Name)
+			}
+		}
+		acct := "the customer"
+		if a := co.accountByID[c.AccountID]; a != nil {
+			acct = a.Name
+		}
+		fmt.Fprintf(&b, "%s (%s) spoke with %s from %s.", hostName, companyName, strings.Join(who, " and "), acct)
+	}
+	if len(out.Pains) > 0 {
+		fmt.Fprintf(&b, " Pain points: %s.", quoteList(out.Pains, 2))
+	}
+	if len(out.Objections) > 0 {
+		fmt.Fprintf(&b, " Objections raised: %s.", quoteList(out.Objections, 3))
+	}
+	if len(out.Competitors) > 0 {
+		fmt.Fprintf(&b, " Competition came up: %s.", quoteList(out.Competitors, 1))
+	}
+	if len(out.Pricing) > 0 {
+		fmt.Fprintf(&b, " Pricing was discussed: %s.", quoteList(out.Pricing, 1))
+	}
+	if len(out.NextSteps) > 0 {
+		fmt.Fprintf(&b, " Next steps: %s.", quoteList(out.NextSteps, 2))
+	}
+	return b.String()
+}

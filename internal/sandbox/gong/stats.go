@@ -1,0 +1,607 @@
+package gong
+
+import (
+	"math"
+	"net/http"
+	"sort"
+	"strconv"
+	"time"
+)
+
+const dateOnly = "2006-01-02"
+
+type statsFilter struct {
+	FromDate            string   `json:"fromDate"`
+	ToDate              string   `json:"toDate"`
+	CreatedFromDateTime string   `json:"createdFromDateTime"`
+	CreatedToDateTime   string   `json:"createdToDateTime"`
+	UserIDs             []string `json:"userIds"`
+}
+
+type statsRequest struct {
+	Cursor            string       `json:"cursor"`
+	Filter            *statsFilter `json:"filter"`
+	AggregationPeriod string       `json:"aggregationPeriod"`
+}
+
+// statsQuery is a validated stats request: a day range [from, to) in the
+// company time zone and the users it covers.
+type statsQuery struct {
+	from, to time.Time
+	users    []*User
+	cursor   string
+}
+
+// statsRequest reads and validates the common stats body. Gong refuses
+// ranges that reach into today: toDate is exclusive and may be today at
+// most.
+func (x *exchange) statsQuery(req *statsRequest) (*statsQuery, bool) {
+	f := req.Filter
+	if f == nil {
+		x.fail(http.StatusBadRequest, "filter is required")
+		return nil, false
+	}
+	if f.FromDate == "" || f.ToDate == "" {
+		x.fail(http.StatusBadRequest, "filter.fromDate and filter.toDate are required (YYYY-MM-DD)")
+		return nil, false
+	}
+	from, err1 := time.Parse(dateOnly, f.FromDate)
+	to, err2 := time.Parse(dateOnly, f.ToDate)
+	if err1 != nil || err2 != nil {
+		x.fail(http.StatusBadRequest, "Dates must be in the format YYYY-MM-DD")
+		return nil, false
+	}
+	today := x.now.Truncate(24 * time.Hour)
+	if to.After(today) || !from.Before(today) {
+		x.fail(http.StatusBadRequest, "The date(s) should not exceed the current day.")
+		return nil, false
+	}
+	if !from.Before(to) {
+		x.fail(http.StatusBadRequest, "fromDate must be before toDate")
+		return nil, false
+	}
+	var cFrom, cTo time.Time
+	var ok bool
+	if f.CreatedFromDateTime != "" {
+		if cFrom, ok = parseTime(f.CreatedFromDateTime); !ok {
+			x.fail(http.StatusBadRequest, "createdFromDateTime: invalid date-time")
+			return nil, false
+		}
+	}
+	if f.CreatedToDateTime != "" {
+		if cTo, ok = parseTime(f.CreatedToDateTime); !ok {
+			x.fail(http.StatusBadRequest, "createdToDateTime: invalid date-time")
+			return nil, false
+		}
+	}
+	ids := setOf(f.UserIDs)
+	q := &statsQuery{from: from, to: to, cursor: req.Cursor}
+	for _, u := range x.s.company.Users {
+		if ids != nil && !ids[u.ID] {
+			continue
+		}
+		if !cFrom.IsZero() && u.Created.Before(cFrom) || !cTo.IsZero() && !u.Created.Before(cTo) {
+			continue
+		}
+		q.users = append(q.users, u)
+	}
+	if len(q.users) == 0 {
+		x.fail(http.StatusNotFound, "No users found corresponding to the provided filters")
+		return nil, false
+	}
+	return q, true
+}
+
+// activityCounts is Gong's AggregateActivity.
+type activityCounts struct {
+	CallsAsHost                   int `json:"callsAsHost"`
+	CallsGaveFeedback             int `json:"callsGaveFeedback"`
+	CallsRequestedFeedback        int `json:"callsRequestedFeedback"`
+	CallsReceivedFeedback         int `json:"callsReceivedFeedback"`
+	OwnCallsListenedTo            int `json:"ownCallsListenedTo"`
+	OthersCallsListenedTo         int `json:"othersCallsListenedTo"`
+	CallsSharedInternally         int `json:"callsSharedInternally"`
+	CallsSharedExternally         int `json:"callsSharedExternally"`
+	CallsScorecardsFilled         int `json:"callsScorecardsFilled"`
+	CallsScorecardsReceived       int `json:"callsScorecardsReceived"`
+	CallsAttended                 int `json:"callsAttended"`
+	CallsCommentsGiven            int `json:"callsCommentsGiven"`
+	CallsCommentsReceived         int `json:"callsCommentsReceived"`
+	CallsMarkedAsFeedbackGiven    int `json:"callsMarkedAsFeedbackGiven"`
+	CallsMarkedAsFeedbackReceived int `json:"callsMarkedAsFeedbackReceived"`
+}
+
+func (a *activityCounts) field(k ActivityKind) *int {
+	switch k {
+	case ActCallsAsHost:
+		return &a.CallsAsHost
+	case ActCallsGaveFeedback:
+		return &a.CallsGaveFeedback
+	case ActCallsRequestedFeedback:
+		return &a.CallsRequestedFeedback
+	case ActCallsReceivedFeedback:
+		return &a.CallsReceivedFeedback
+	case ActOwnCallsListenedTo:
+		return &a.OwnCallsListenedTo
+	case ActOthersCallsListenedTo:
+		return &a.OthersCallsListenedTo
+	case ActCallsSharedInternally:
+		return &a.CallsSharedInternally
+	case ActCallsSharedExternally:
+		return &a.CallsSharedExternally
+	case ActCallsScorecardsFilled:
+		return &a.CallsScorecardsFilled
+	case ActCallsScorecardsReceived:
+		return &a.CallsScorecardsReceived
+	case ActCallsAttended:
+		return &a.CallsAttended
+	case ActCallsCommentsGiven:
+		return &a.CallsCommentsGiven
+	case ActCallsCommentsReceived:
+		return &a.CallsCommentsReceived
+	case ActCallsMarkedAsFeedbackGiven:
+		return &a.CallsMarkedAsFeedbackGiven
+	}
+	return &a.CallsMarkedAsFeedbackReceived
+}
+
+// idList marshals as [] when empty: Gong's daily lists are never null.
+type idList []string
+
+func (l idList) MarshalJSON() ([]byte, error) {
+	if len(l) == 0 {
+		return []byte("[]"), nil
+	}
+	b := []byte{'['}
+	for i, s := range l {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendQuote(b, s)
+	}
+	return append(b, ']'), nil
+}
+
+// activityLists is Gong's DailyActivityWithDates.
+type activityLists struct {
+	CallsAsHost                   idList `json:"callsAsHost"`
+	CallsGaveFeedback             idList `json:"callsGaveFeedback"`
+	CallsRequestedFeedback        idList `json:"callsRequestedFeedback"`
+	CallsReceivedFeedback         idList `json:"callsReceivedFeedback"`
+	OwnCallsListenedTo            idList `json:"ownCallsListenedTo"`
+	OthersCallsListenedTo         idList `json:"othersCallsListenedTo"`
+	CallsSharedInternally         idList `json:"callsSharedInternally"`
+	CallsSharedExternally         idList `json:"callsSharedExternally"`
+	CallsAttended                 idList `json:"callsAttended"`
+	CallsCommentsGiven            idList `json:"callsCommentsGiven"`
+	CallsCommentsReceived         idList `json:"callsCommentsReceived"`
+	CallsMarkedAsFeedbackGiven    idList `json:"callsMarkedAsFeedbackGiven"`
+	CallsMarkedAsFeedbackReceived idList `json:"callsMarkedAsFeedbackReceived"`
+	CallsScorecardsFilled         idList `json:"callsScorecardsFilled"`
+	CallsScorecardsReceived       idList `json:"callsScorecardsReceived"`
+	FromDate                      string `json:"fromDate"`
+	ToDate                        string `json:"toDate"`
+}
+
+func (a *activityLists) field(k ActivityKind) *idList {
+	switch k {
+	case ActCallsAsHost:
+		return &a.CallsAsHost
+	case ActCallsGaveFeedback:
+		return &a.CallsGaveFeedback
+	case ActCallsRequestedFeedback:
+		return &a.CallsRequestedFeedback
+	case ActCallsReceivedFeedback:
+		return &a.CallsReceivedFeedback
+	case ActOwnCallsListenedTo:
+		return &a.OwnCallsListenedTo
+	case ActOthersCallsListenedTo:
+		return &a.OthersCallsListenedTo
+	case ActCallsSharedInternally:
+		return &a.CallsSharedInternally
+	case ActCallsSharedExternally:
+		return &a.CallsSharedExternally
+	case ActCallsScorecardsFilled:
+		return &a.CallsScorecardsFilled
+	case ActCallsScorecardsReceived:
+		return &a.CallsScorecardsReceived
+	case ActCallsAttended:
+		return &a.CallsAttended
+	case ActCallsCommentsGiven:
+		return &a.CallsCommentsGiven
+	case ActCallsCommentsReceived:
+		return &a.CallsCommentsReceived
+	case ActCallsMarkedAsFeedbackGiven:
+		return &a.CallsMarkedAsFeedbackGiven
+	}
+	return &a.CallsMarkedAsFeedbackReceived
+}
+
+// dailyActivity groups the activity of the page's users by user and day
+// over [from, to). A call appears once per user, kind and day; every
+// figure the three activity endpoints report is counted from this, which
+// is why aggregates always equal the sum of the daily lists.
+func (s *Sandbox) dailyActivity(users []*User, from, to time.Time) map[string][]activityLists {
+	days := int(to.Sub(from) / (24 * time.Hour))
+	out := map[string][]activityLists{}
+	for _, u := range users {
+		ds := make([]activityLists, days)
+		for i := range ds {
+			d := from.AddDate(0, 0, i)
+			ds[i].FromDate, ds[i].ToDate = iso(d), iso(d.AddDate(0, 0, 1))
+		}
+		out[u.ID] = ds
+	}
+	seen := map[string]bool{}
+	for _, e := range s.company.Activity {
+		if e.Time.Before(from) || !e.Time.Before(to) {
+			continue
+		}
+		ds, ok := out[e.UserID]
+		if !ok {
+			continue
+		}
+		i := int(e.Time.Sub(from) / (24 * time.Hour))
+		key := e.UserID + string(e.Kind) + e.CallID + strconv.Itoa(i)
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		l := ds[i].field(e.Kind)
+		*l = append(*l, e.CallID)
+	}
+	return out
+}
+
+func countsOf(days []activityLists) activityCounts {
+	var a activityCounts
+	for i := range days {
+		for _, k := range activityKinds {
+			*a.field(k) += len(*days[i].field(k))
+		}
+	}
+	return a
+}
+
+type userAggregate struct {
+	UserID    string         `json:"userId"`
+	UserEmail string         `json:"userEmailAddress"`
+	Aggregate activityCounts `json:"userAggregateActivityStats"`
+}
+
+// statsAggregate serves POST /v2/stats/activity/aggregate.
+func statsAggregate(x *exchange) {
+	var req statsRequest
+	if !x.decode(&req) {
+		return
+	}
+	q, ok := x.statsQuery(&req)
+	if !ok {
+		return
+	}
+	from, to, rec, ok := x.page("stats-aggregate", q.cursor, len(q.users))
+	if !ok {
+		return
+	}
+	users := q.users[from:to]
+	daily := x.s.dailyActivity(users, q.from, q.to)
+	out := []userAggregate{}
+	for _, u := range users {
+		out = append(out, userAggregate{UserID: u.ID, UserEmail: u.Email, Aggregate: countsOf(daily[u.ID])})
+	}
+	x.json(http.StatusOK, struct {
+		RequestID    string          `json:"requestId"`
+		Records      Records         `json:"records"`
+		Stats        []userAggregate `json:"usersAggregateActivityStats"`
+		FromDateTime string          `json:"fromDateTime"`
+		ToDateTime   string          `json:"toDateTime"`
+		TimeZone     string          `json:"timeZone"`
+	}{x.id, rec, out, iso(q.from), iso(q.to), x.s.company.TimeZone})
+}
+
+type userDayByDay struct {
+	UserID    string          `json:"userId"`
+	UserEmail string          `json:"userEmailAddress"`
+	Daily     []activityLists `json:"userDailyActivityStats"`
+}
+
+// statsDayByDay serves POST /v2/stats/activity/day-by-day: one entry per
+// day of the range for every user.
+func statsDayByDay(x *exchange) {
+	var req statsRequest
+	if !x.decode(&req) {
+		return
+	}
+	q, ok := x.statsQuery(&req)
+	if !ok {
+		return
+	}
+	from, to, rec, ok := x.page("stats-daily", q.cursor, len(q.users))
+	if !ok {
+		return
+	}
+	users := q.users[from:to]
+	daily := x.s.dailyActivity(users, q.from, q.to)
+	out := []userDayByDay{}
+	for _, u := range users {
+		out = append(out, userDayByDay{UserID: u.ID, UserEmail: u.Email, Daily: daily[u.ID]})
+	}
+	x.json(http.StatusOK, struct {
+		RequestID string         `json:"requestId"`
+		Records   Records        `json:"records"`
+		Users     []userDayByDay `json:"usersDetailedActivities"`
+	}{x.id, rec, out})
+}
+
+type periodCounts struct {
+	activityCounts
+	FromDate string `json:"fromDate"`
+	ToDate   string `json:"toDate"`
+}
+
+type userByPeriod struct {
+	UserID    string         `json:"userId"`
+	UserEmail string         `json:"userEmailAddress"`
+	Periods   []periodCounts `json:"userAggregateActivity"`
+}
+
+// periodStart returns the start of the calendar period holding d. Weeks
+// start on Monday, as Gong documents.
+func periodStart(d time.Time, period string) time.Time {
+	switch period {
+	case "WEEK":
+		wd := (int(d.Weekday()) + 6) % 7
+		return d.AddDate(0, 0, -wd)
+	case "MONTH":
+		return time.Date(d.Year(), d.Month(), 1, 0, 0, 0, 0, time.UTC)
+	case "QUARTER":
+		return time.Date(d.Year(), d.Month()-(d.Month()-1)%3, 1, 0, 0, 0, 0, time.UTC)
+	case "YEAR":
+		return time.Date(d.Year(), 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	return d
+}
+
+func nextPeriod(d time.Time, period string) time.Time {
+	switch period {
+	case "WEEK":
+		return d.AddDate(0, 0, 7)
+	case "MONTH":
+		return d.AddDate(0, 1, 0)
+	case "QUARTER":
+		return d.AddDate(0, 3, 0)
+	case "YEAR":
+		return d.AddDate(1, 0, 0)
+	}
+	return d.AddDate(0, 0, 1)
+}
+
+// statsAggregateByPeriod serves POST /v2/stats/activity/aggregate-by-period.
+// The first period starts at fromDate and the last ends at toDate.
+func statsAggregateByPeriod(x *exchange) {
+	var req statsRequest
+	if !x.decode(&req) {
+		return
+	}
+	switch req.AggregationPeriod {
+	case "DAY", "WEEK", "MONTH", "QUARTER", "YEAR":
+	default:
+		x.fail(http.StatusBadRequest, "aggregationPeriod is required: one of DAY, WEEK, MONTH, QUARTER, YEAR")
+		return
+	}
+	q, ok := x.statsQuery(&req)
+	if !ok {
+		return
+	}
+	from, to, rec, ok := x.page("stats-period", q.cursor, len(q.users))
+	if !ok {
+		return
+	}
+	users := q.users[from:to]
+	daily := x.s.dailyActivity(users, q.from, q.to)
+	out := []userByPeriod{}
+	for _, u := range users {
+		up := userByPeriod{UserID: u.ID, UserEmail: u.Email}
+		days := daily[u.ID]
+		for start := q.from; start.Before(q.to); {
+			end := nextPeriod(periodStart(start, req.AggregationPeriod), req.AggregationPeriod)
+			if end.After(q.to) {
+				end = q.to
+			}
+			i, j := int(start.Sub(q.from)/(24*time.Hour)), int(end.Sub(q.from)/(24*time.Hour))
+			up.Periods = append(up.Periods, periodCounts{activityCounts: countsOf(days[i:j]), FromDate: iso(start), ToDate: iso(end)})
+			start = end
+		}
+		out = append(out, up)
+	}
+	x.json(http.StatusOK, struct {
+		RequestID string         `json:"requestId"`
+		Records   Records        `json:"records"`
+		Users     []userByPeriod `json:"usersAggregateActivity"`
+	}{x.id, rec, out})
+}
+
+type personStats struct {
+	UserID    string            `json:"userId"`
+	UserEmail string            `json:"userEmailAddress"`
+	Stats     []InteractionStat `json:"personInteractionStats"`
+}
+
+// statsInteraction serves POST /v2/stats/interaction: each user's
+// interaction measures averaged over the calls they hosted in the range.
+func statsInteraction(x *exchange) {
+	var req statsRequest
+	if !x.decode(&req) {
+		return
+	}
+	q, ok := x.statsQuery(&req)
+	if !ok {
+		return
+	}
+	from, to, rec, ok := x.page("stats-interaction", q.cursor, len(q.users))
+	if !ok {
+		return
+	}
+	users := q.users[from:to]
+	byUser := map[string][]*Call{}
+	for _, c := range x.s.company.Calls {
+		if c.Started.Before(q.from) || !c.Started.Before(q.to) || !c.visible(x.now) {
+			continue
+		}
+		byUser[c.PrimaryUserID] = append(byUser[c.PrimaryUserID], c)
+	}
+	out := []personStats{}
+	for _, u := range users {
+		ps := personStats{UserID: u.ID, UserEmail: u.Email, Stats: []InteractionStat{}}
+		calls := byUser[u.ID]
+		if len(calls) > 0 {
+			sums := map[string]float64{}
+			var names []string
+			questions := 0.0
+			for _, c := range calls {
+				ct := c.Content(x.s.company)
+				for _, st := range ct.Stats {
+					if _, ok := sums[st.Name]; !ok {
+						names = append(names, st.Name)
+					}
+					sums[st.Name] += st.Value
+				}
+				questions += float64(ct.Questions[0]) / math.Max(1, float64(c.Duration)/3600)
+			}
+			for _, n := range names {
+				ps.Stats = append(ps.Stats, InteractionStat{Name: n, Value: round2(sums[n] / float64(len(calls)))})
+			}
+			ps.Stats = append(ps.Stats, InteractionStat{Name: "Question Rate", Value: round2(questions / float64(len(calls)))})
+		}
+		out = append(out, ps)
+	}
+	x.json(http.StatusOK, struct {
+		RequestID    string        `json:"requestId"`
+		Records      Records       `json:"records"`
+		Stats        []personStats `json:"peopleInteractionStats"`
+		FromDateTime string        `json:"fromDateTime"`
+		ToDateTime   string        `json:"toDateTime"`
+		TimeZone     string        `json:"timeZone"`
+	}{x.id, rec, out, iso(q.from), iso(q.to), x.s.company.TimeZone})
+}
+
+type scorecardAnswer struct {
+	QuestionID         int64    `json:"questionId"`
+	QuestionRevisionID int64    `json:"questionRevisionId"`
+	IsOverall          bool     `json:"isOverall"`
+	Score              int      `json:"score"`
+	AnswerText         string   `json:"answerText,omitempty"`
+	NotApplicable      bool     `json:"notApplicable"`
+	SelectedOptions    []string `json:"selectedOptions,omitempty"`
+}
+
+type answeredScorecardJSON struct {
+	AnsweredScorecardID int64             `json:"answeredScorecardId"`
+	ScorecardID         int64             `json:"scorecardId"`
+	ScorecardName       string            `json:"scorecardName"`
+	CallID              int64             `json:"callId"`
+	CallStartTime       string            `json:"callStartTime"`
+	ReviewedUserID      int64             `json:"reviewedUserId"`
+	ReviewerUserID      int64             `json:"reviewerUserId,omitempty"`
+	ReviewMethod        string            `json:"reviewMethod"`
+	ReviewTime          string            `json:"reviewTime"`
+	VisibilityType      string            `json:"visibilityType"`
+	Answers             []scorecardAnswer `json:"answers"`
+}
+
+func id64(s string) int64 { n, _ := strconv.ParseInt(s, 10, 64); return n }
+
+type scorecardsRequest struct {
+	Cursor string `json:"cursor"`
+	Filter *struct {
+		CallFromDate    string   `json:"callFromDate"`
+		CallToDate      string   `json:"callToDate"`
+		ReviewFromDate  string   `json:"reviewFromDate"`
+		ReviewToDate    string   `json:"reviewToDate"`
+		ReviewMethod    string   `json:"reviewMethod"`
+		ReviewedUserIDs []string `json:"reviewedUserIds"`
+		ScorecardIDs    []string `json:"scorecardIds"`
+	} `json:"filter"`
+}
+
+// statsScorecards serves POST /v2/stats/activity/scorecards.
+func statsScorecards(x *exchange) {
+	var req scorecardsRequest
+	if !x.decode(&req) {
+		return
+	}
+	f := req.Filter
+	if f == nil {
+		x.fail(http.StatusBadRequest, "filter is required")
+		return
+	}
+	dates := map[string]*time.Time{}
+	var cf, ct, rf, rt time.Time
+	for name, v := range map[string]struct {
+		s string
+		t *time.Time
+	}{"callFromDate": {f.CallFromDate, &cf}, "callToDate": {f.CallToDate, &ct}, "reviewFromDate": {f.ReviewFromDate, &rf}, "reviewToDate": {f.ReviewToDate, &rt}} {
+		if v.s == "" {
+			continue
+		}
+		t, err := time.Parse(dateOnly, v.s)
+		if err != nil {
+			x.fail(http.StatusBadRequest, name+": dates must be in the format YYYY-MM-DD")
+			return
+		}
+		*v.t = t
+		dates[name] = v.t
+	}
+	method := f.ReviewMethod
+	switch method {
+	case "", "BOTH", "AUTOMATIC", "MANUAL":
+	default:
+		x.fail(http.StatusBadRequest, "reviewMethod must be one of AUTOMATIC, MANUAL, BOTH")
+		return
+	}
+	users, cards := setOf(f.ReviewedUserIDs), setOf(f.ScorecardIDs)
+	co := x.s.company
+	var list []*AnsweredScorecard
+	for _, a := range co.AnsweredScorecards {
+		c := co.callByID[a.CallID]
+		switch {
+		case !cf.IsZero() && c.Started.Before(cf), !ct.IsZero() && !c.Started.Before(ct),
+			!rf.IsZero() && a.ReviewTime.Before(rf), !rt.IsZero() && !a.ReviewTime.Before(rt),
+			method == "AUTOMATIC" && a.ReviewMethod != "AUTOMATIC", method == "MANUAL" && a.ReviewMethod != "MANUAL",
+			users != nil && !users[a.ReviewedUserID], cards != nil && !cards[a.ScorecardID]:
+			continue
+		}
+		list = append(list, a)
+	}
+	sort.SliceStable(list, func(i, j int) bool { return list[i].ReviewTime.Before(list[j].ReviewTime) })
+	if len(list) == 0 {
+		x.fail(http.StatusNotFound, "No answered scorecards found corresponding to the provided filters")
+		return
+	}
+	from, to, rec, ok := x.page("scorecards", req.Cursor, len(list))
+	if !ok {
+		return
+	}
+	out := []answeredScorecardJSON{}
+	for _, a := range list[from:to] {
+		var sc *Scorecard
+		for _, s := range co.Scorecards {
+			if s.ID == a.ScorecardID {
+				sc = s
+			}
+		}
+		aj := answeredScorecardJSON{AnsweredScorecardID: id64(a.ID), ScorecardID: id64(sc.ID), ScorecardName: sc.Name,
+			CallID: id64(a.CallID), CallStartTime: iso(co.callByID[a.CallID].Started), ReviewedUserID: id64(a.ReviewedUserID),
+			ReviewerUserID: id64(a.Reviewer), ReviewMethod: a.ReviewMethod, ReviewTime: iso(a.ReviewTime), VisibilityType: "PUBLIC"}
+		for i, q := range sc.Questions {
+			aj.Answers = append(aj.Answers, scorecardAnswer{QuestionID: id64(q.ID), QuestionRevisionID: id64(q.RevisionID),
+				IsOverall: q.IsOverall, Score: a.Scores[i]})
+		}
+		out = append(out, aj)
+	}
+	x.json(http.StatusOK, struct {
+		RequestID string                  `json:"requestId"`
+		Records   Records                 `json:"records"`
+		Answered  []answeredScorecardJSON `json:"answeredScorecards"`
+	}{x.id, rec, out})
+}
