@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/patchbay-dev/patchbay/internal/app"
+	"github.com/patchbay-dev/patchbay/internal/credentials"
+	gongsandbox "github.com/patchbay-dev/patchbay/internal/sandbox/gong"
+	"github.com/patchbay-dev/patchbay/internal/store"
+)
+
+// demoExternalID marks the demo's sandbox account so a restart finds it.
+const demoExternalID = "sandbox:demo"
+
+// runDemo runs everything on one machine: the embedded database, the Gong
+// sandbox, one account connected to it, one MCP server with every tool and
+// one API token, printed for the user to paste.
+func runDemo(args []string) error {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	dataDir := fs.String("data-dir", envOr("PATCHBAY_DATA_DIR", defaultDataDir()), "directory of the embedded database")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	db := dbFlags{dataDir: *dataDir}
+	key, err := db.key(true)
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	log := newLogger()
+
+	// The sandbox listens on its own loopback port, like a remote Gong.
+	sbLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	sandbox := gongsandbox.New(gongsandbox.Options{Seed: 1})
+	sandboxOrigin := "http://" + sbLn.Addr().String()
+	sandbox.SetBaseURL(sandboxOrigin)
+	sbSrv := &http.Server{Handler: sandbox, ReadHeaderTimeout: 10 * time.Second}
+	go sbSrv.Serve(sbLn)
+	defer sbSrv.Close()
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	publicURL := "http://" + ln.Addr().String()
+	a, err := openApp(ctx, app.Config{
+		DatabaseURL:   db.databaseURL(),
+		EncryptionKey: key,
+		PublicURL:     publicURL,
+		SandboxOrigin: sandboxOrigin,
+		Logger:        log,
+	})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer a.Close()
+
+	acct, err := demoAccount(ctx, a.Store, sandbox, sandboxOrigin)
+	if err != nil {
+		return err
+	}
+	mcpToken := credentials.NewToken(credentials.MCPTokenPrefix)
+	srv := &store.Server{AccountID: acct.ID, Name: "Demo: every Gong tool", TokenHash: credentials.HashToken(mcpToken)}
+	if err := a.Store.CreateServer(ctx, srv); err != nil {
+		return err
+	}
+	apiToken, err := mintAPIToken(ctx, a.Store, "demo")
+	if err != nil {
+		return err
+	}
+	cleanupCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go a.RunCleanup(cleanupCtx)
+
+	fmt.Printf("MCP URL: %s/mcp/%s\n", publicURL, mcpToken)
+	fmt.Printf("API token: %s\n", apiToken)
+	fmt.Printf("Admin API: %s\n", publicURL)
+	fmt.Printf("Gong sandbox: %s\n", sandboxOrigin)
+	fmt.Printf("Data dir: %s\n", *dataDir)
+	return serveUntilSignal(ctx, ln, a.Handler(), log)
+}
+
+// demoAccount finds the demo's sandbox account or creates it. The sandbox
+// gets a new port on every start, so the account is pointed at it again.
+func demoAccount(ctx context.Context, s store.Store, sb *gongsandbox.Sandbox, origin string) (*store.Account, error) {
+	creds := credentials.Upstream{Type: credentials.TypeAccessKey, AccessKey: sb.AccessKey(), AccessKeySecret: sb.AccessKeySecret()}
+	accts, err := s.ListAccounts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, acct := range accts {
+		if acct.ExternalID == demoExternalID {
+			acct.BaseURL, acct.Credentials, acct.Status = origin, creds, store.StatusActive
+			return acct, s.UpdateAccount(ctx, acct)
+		}
+	}
+	acct := &store.Account{Integration: "gong", Name: "Gong sandbox", BaseURL: origin, ExternalID: demoExternalID, Credentials: creds}
+	return acct, s.CreateAccount(ctx, acct)
+}
