@@ -42,6 +42,10 @@ type Client struct {
 	// MaxResult bounds the JSON a tool answers with; longer lists are cut
 	// at whole items, with a note saying how many were left out.
 	MaxResult int
+	// Observe, if set, hears every upstream call that was sent: the
+	// integration, the HTTP status (0 when no answer came) and the time
+	// taken, answer body included (for metrics).
+	Observe func(integration string, status int, d time.Duration)
 }
 
 // NewClient returns a client with pooled connections and sane limits.
@@ -124,12 +128,15 @@ func (c *Client) Call(ctx context.Context, in *integration.Integration, baseURL 
 	if err := auth.Apply(ctx, req); err != nil {
 		return Fail(err.Error(), nil)
 	}
+	start := time.Now()
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
+		c.observe(in, 0, start)
 		return transportFailure(ctx, in, c.Timeout, err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, c.MaxBody+1))
+	c.observe(in, resp.StatusCode, start)
 	if err != nil {
 		r := transportFailure(ctx, in, c.Timeout, err)
 		r.Status = resp.StatusCode
@@ -143,6 +150,12 @@ func (c *Client) Call(ctx context.Context, in *integration.Integration, baseURL 
 		res.Body = capBody(res.Body, c.MaxResult)
 	}
 	return res
+}
+
+func (c *Client) observe(in *integration.Integration, status int, start time.Time) {
+	if c.Observe != nil {
+		c.Observe(in.Name, status, time.Since(start))
+	}
 }
 
 func errBody(e ErrorBody) map[string]any { return map[string]any{"error": e} }
