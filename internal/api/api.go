@@ -42,6 +42,7 @@ type Options struct {
 // API is the admin REST API handler.
 type API struct {
 	opts Options
+	svc  *Service
 	mux  *http.ServeMux
 }
 
@@ -56,7 +57,7 @@ func New(opts Options) *API {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	a := &API{opts: opts, mux: http.NewServeMux()}
+	a := &API{opts: opts, svc: NewService(opts), mux: http.NewServeMux()}
 	a.routes()
 	return a
 }
