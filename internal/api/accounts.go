@@ -1,7 +1,6 @@
 package api
 
 import (
-	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -49,10 +48,7 @@ func (c *credentialsBody) upstream() (credentials.Upstream, error) {
 	if c.Type != credentials.TypeAccessKey {
 		return credentials.Upstream{}, badRequest("credentials.type must be %q (OAuth accounts are created by the connect flow)", credentials.TypeAccessKey)
 	}
-	if strings.TrimSpace(c.AccessKey) == "" || strings.TrimSpace(c.AccessKeySecret) == "" {
-		return credentials.Upstream{}, badRequest("credentials.access_key and credentials.access_key_secret are required")
-	}
-	return credentials.Upstream{Type: credentials.TypeAccessKey, AccessKey: c.AccessKey, AccessKeySecret: c.AccessKeySecret}, nil
+	return AccessKeyCredentials(c.AccessKey, c.AccessKeySecret)
 }
 
 func validName(name string) error {
@@ -79,8 +75,7 @@ func (a *API) createAccount(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	set, ok := a.opts.Catalog.ToolSet(body.Integration)
-	if !ok {
+	if _, ok := a.opts.Catalog.ToolSet(body.Integration); !ok {
 		return badRequest("unknown integration %q", body.Integration)
 	}
 	if err := validName(body.Name); err != nil {
@@ -93,23 +88,8 @@ func (a *API) createAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := validScopes(body.Scopes); err != nil {
-		return err
-	}
-	if body.BaseURL == "" {
-		body.BaseURL = set.Integration.BaseURL.Default
-	}
-	body.BaseURL = strings.TrimRight(body.BaseURL, "/")
-	if err := a.opts.CheckBaseURL(body.Integration, body.BaseURL); err != nil {
-		return badRequest("base_url: %v", err)
-	}
-	acct := &store.Account{Integration: body.Integration, Name: body.Name, BaseURL: body.BaseURL, Scopes: body.Scopes, Credentials: creds}
-	if a.opts.VerifyAccount != nil {
-		if err := a.opts.VerifyAccount(r.Context(), acct); err != nil {
-			return badRequest("the credentials do not work: %v", err)
-		}
-	}
-	if err := a.opts.Store.CreateAccount(r.Context(), acct); err != nil {
+	acct, err := a.svc.CreateAccount(r.Context(), NewAccount{Integration: body.Integration, Name: body.Name, BaseURL: body.BaseURL, Credentials: creds, Scopes: body.Scopes})
+	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusCreated, toAccountJSON(acct))
@@ -130,11 +110,7 @@ func (a *API) listAccounts(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) account(r *http.Request) (*store.Account, error) {
-	acct, err := a.opts.Store.GetAccount(r.Context(), r.PathValue("id"))
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, notFound("integrated account")
-	}
-	return acct, err
+	return a.svc.Account(r.Context(), r.PathValue("id"))
 }
 
 func (a *API) getAccount(w http.ResponseWriter, r *http.Request) error {
@@ -162,43 +138,15 @@ func (a *API) patchAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	recheck := false
-	if body.Name != nil {
-		if err := validName(*body.Name); err != nil {
-			return err
-		}
-		acct.Name = *body.Name
-	}
-	if body.BaseURL != nil {
-		u := strings.TrimRight(*body.BaseURL, "/")
-		if err := a.opts.CheckBaseURL(acct.Integration, u); err != nil {
-			return badRequest("base_url: %v", err)
-		}
-		acct.BaseURL, recheck = u, true
-	}
+	c := AccountChanges{Name: body.Name, BaseURL: body.BaseURL, Scopes: body.Scopes}
 	if body.Credentials != nil {
 		creds, err := body.Credentials.upstream()
 		if err != nil {
 			return err
 		}
-		acct.Credentials, recheck = creds, true
-		acct.Status = store.StatusActive // fresh credentials: try again
+		c.Credentials = &creds
 	}
-	if body.Scopes != nil {
-		if err := validScopes(*body.Scopes); err != nil {
-			return err
-		}
-		acct.Scopes = *body.Scopes
-	}
-	if recheck && a.opts.VerifyAccount != nil {
-		if err := a.opts.VerifyAccount(r.Context(), acct); err != nil {
-			return badRequest("the credentials do not work: %v", err)
-		}
-	}
-	if err := a.opts.Store.UpdateAccount(r.Context(), acct); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return notFound("integrated account")
-		}
+	if err := a.svc.UpdateAccount(r.Context(), acct, c); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, toAccountJSON(acct))
@@ -206,10 +154,7 @@ func (a *API) patchAccount(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) deleteAccount(w http.ResponseWriter, r *http.Request) error {
-	n, err := a.opts.Store.DeleteAccount(r.Context(), r.PathValue("id"))
-	if errors.Is(err, store.ErrNotFound) {
-		return notFound("integrated account")
-	}
+	n, err := a.svc.DeleteAccount(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
