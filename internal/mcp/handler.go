@@ -51,6 +51,9 @@ type Options struct {
 	// DisableLocalhostProtection turns off the SDK's DNS-rebinding check
 	// (for a reverse proxy on the same host that keeps the public Host).
 	DisableLocalhostProtection bool
+	// Observe, if set, hears every MCP request as its audit log entry (for
+	// metrics), after the entry is written.
+	Observe func(*store.LogEntry)
 }
 
 // Handler is the /mcp/ endpoint.
@@ -333,6 +336,9 @@ func (h *Handler) log(ctx context.Context, srv *store.Server, acct *store.Accoun
 	// The request may be cancelled already; the audit entry is still owed.
 	if err := h.opts.Store.AppendLog(context.WithoutCancel(ctx), e); err != nil {
 		h.opts.Logger.Error("mcp: writing log entry", "err", err)
+	}
+	if h.opts.Observe != nil {
+		h.opts.Observe(e)
 	}
 }
 
