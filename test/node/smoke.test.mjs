@@ -29,6 +29,22 @@ function answer(res) {
   return JSON.parse(res.content[0].text);
 }
 
+// call runs a tool the way a well-behaved agent does: the demo's sandbox
+// keeps Gong's 3 calls/second limit, and Patchbay passes a 429 straight
+// back with retry_after_seconds, so back off and try again.
+async function call(client, name, args) {
+  for (let attempt = 0; ; attempt++) {
+    const res = await client.callTool({ name, arguments: args });
+    const body = answer(res);
+    const rl = res.isError && body.error && body.error.status === 429 ? body.error.rate_limit : null;
+    if (!rl || attempt === 5) {
+      assert.ok(!res.isError, `${name}: ${res.content[0].text}`);
+      return body;
+    }
+    await new Promise((r) => setTimeout(r, Math.max(1, rl.retry_after_seconds) * 1000));
+  }
+}
+
 test("lists the fixed Gong tools with annotations", async () => {
   const client = await connect();
   try {
@@ -60,23 +76,20 @@ test("gets real sandbox data through the tools", async () => {
   try {
     const to = new Date();
     const from = new Date(to.getTime() - 30 * 86400e3);
-    const calls = answer(await client.callTool({
-      name: "list_all_gong_calls",
-      arguments: { fromDateTime: from.toISOString(), toDateTime: to.toISOString() },
-    }));
+    const calls = await call(client, "list_all_gong_calls", { fromDateTime: from.toISOString(), toDateTime: to.toISOString() });
     assert.ok(calls.result.length > 0, "calls in the last 30 days");
     const id = calls.result[0].id;
     assert.match(id, /^[0-9]{17,20}$/, "ids stay large numeric strings");
 
-    const one = answer(await client.callTool({ name: "get_single_gong_call_by_id", arguments: { id } }));
+    const one = await call(client, "get_single_gong_call_by_id", { id });
     assert.equal(one.call.id, id);
 
-    const tr = answer(await client.callTool({ name: "create_a_gong_calls_transcript", arguments: { callIds: [id] } }));
+    const tr = await call(client, "create_a_gong_calls_transcript", { callIds: [id] });
     assert.equal(tr.result.length, 1);
     assert.equal(tr.result[0].callId, id);
     assert.ok(tr.result[0].transcript.length > 0);
 
-    const users = answer(await client.callTool({ name: "list_all_gong_users", arguments: {} }));
+    const users = await call(client, "list_all_gong_users", {});
     assert.ok(users.result.length > 0);
     assert.ok(users.result[0].emailAddress);
   } finally {
