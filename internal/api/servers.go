@@ -2,12 +2,10 @@ package api
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strings"
 	"time"
 
-	"github.com/patchbay-dev/patchbay/internal/credentials"
 	"github.com/patchbay-dev/patchbay/internal/store"
 	"github.com/patchbay-dev/patchbay/internal/tools"
 )
@@ -77,34 +75,7 @@ func cleanList(field string, l []string) ([]string, error) {
 }
 
 func (c *configBody) toStore() (store.ServerConfig, error) {
-	methods, err := cleanList("methods", c.Methods)
-	if err != nil {
-		return store.ServerConfig{}, err
-	}
-	tags, err := cleanList("tags", c.Tags)
-	if err != nil {
-		return store.ServerConfig{}, err
-	}
-	return store.ServerConfig{Methods: methods, Tags: tags, RequireAPITokenAuth: c.RequireAPITokenAuth, HideToolsMissingScopes: c.HideToolsMissingScopes}, nil
-}
-
-func (a *API) checkExpiry(t *time.Time) error {
-	if t != nil && t.Before(a.opts.Now().Add(minExpiry)) {
-		return badRequest("expires_at must be at least %d seconds in the future", int(minExpiry.Seconds()))
-	}
-	return nil
-}
-
-// checkFilter refuses a config that would expose no tool at all.
-func (a *API) checkFilter(acct *store.Account, cfg store.ServerConfig) error {
-	set, ok := a.opts.Catalog.ToolSet(acct.Integration)
-	if !ok {
-		return badRequest("the account's integration %q is not loaded", acct.Integration)
-	}
-	if len(set.Select(tools.Filter{Methods: cfg.Methods, Tags: cfg.Tags})) == 0 {
-		return badRequest("config.methods %v and config.tags %v together match no tool", cfg.Methods, cfg.Tags)
-	}
-	return nil
+	return ServerConfig(c.Methods, c.Tags, c.RequireAPITokenAuth, c.HideToolsMissingScopes)
 }
 
 type createServerBody struct {
@@ -132,23 +103,13 @@ func (a *API) createServer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := a.checkFilter(acct, cfg); err != nil {
-		return err
-	}
-	if err := a.checkExpiry(body.ExpiresAt); err != nil {
-		return err
-	}
-	token := credentials.NewToken(credentials.MCPTokenPrefix)
-	srv := &store.Server{AccountID: acct.ID, Name: body.Name, Config: cfg, TokenHash: credentials.HashToken(token), ExpiresAt: utc(body.ExpiresAt)}
-	if err := a.opts.Store.CreateServer(r.Context(), srv); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return notFound("integrated account")
-		}
+	srv, token, err := a.svc.CreateServer(r.Context(), acct, NewServer{Name: body.Name, Config: cfg, ExpiresAt: body.ExpiresAt})
+	if err != nil {
 		return err
 	}
 	out := toServerJSON(srv)
 	out.Token = token
-	out.URL = a.opts.PublicURL(r) + "/mcp/" + token
+	out.URL = a.svc.ServerURL(r, token)
 	writeJSON(w, http.StatusCreated, out)
 	return nil
 }
@@ -166,16 +127,13 @@ func (a *API) listServers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	servers, err := a.opts.Store.ListServers(r.Context(), acct.ID)
+	servers, err := a.svc.Servers(r.Context(), acct)
 	if err != nil {
 		return err
 	}
-	now := a.opts.Now()
 	out := make([]serverJSON, 0, len(servers))
 	for _, s := range servers {
-		if !s.Expired(now) {
-			out = append(out, toServerJSON(s))
-		}
+		out = append(out, toServerJSON(s))
 	}
 	writeJSON(w, http.StatusOK, list(out))
 	return nil
@@ -188,11 +146,11 @@ func (a *API) server(r *http.Request) (*store.Account, *store.Server, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	srv, err := a.opts.Store.GetServer(r.Context(), r.PathValue("mcpId"))
-	if errors.Is(err, store.ErrNotFound) || (err == nil && (srv.AccountID != acct.ID || srv.Expired(a.opts.Now()))) {
-		return nil, nil, notFound("MCP server")
+	srv, err := a.svc.Server(r.Context(), acct, r.PathValue("mcpId"))
+	if err != nil {
+		return nil, nil, err
 	}
-	return acct, srv, err
+	return acct, srv, nil
 }
 
 func (a *API) getServer(w http.ResponseWriter, r *http.Request) error {
@@ -215,6 +173,7 @@ func (a *API) patchServer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	var c ServerChanges
 	for k, v := range raw {
 		switch k {
 		case "name":
@@ -222,10 +181,7 @@ func (a *API) patchServer(w http.ResponseWriter, r *http.Request) error {
 			if err := decodeBytes(v, &name); err != nil {
 				return badRequest("field \"name\" must be a string")
 			}
-			if err := validName(name); err != nil {
-				return err
-			}
-			srv.Name = name
+			c.Name = &name
 		case "config":
 			var cb configBody
 			if err := decodeBytes(v, &cb); err != nil {
@@ -235,31 +191,22 @@ func (a *API) patchServer(w http.ResponseWriter, r *http.Request) error {
 			if err != nil {
 				return err
 			}
-			if err := a.checkFilter(acct, cfg); err != nil {
-				return err
-			}
-			srv.Config = cfg
+			c.Config = &cfg
 		case "expires_at":
+			c.SetExpiry = true
 			if string(v) == "null" {
-				srv.ExpiresAt = nil
 				continue
 			}
 			var t time.Time
 			if err := decodeBytes(v, &t); err != nil {
 				return badRequest("field \"expires_at\" must be an RFC 3339 date-time or null")
 			}
-			if err := a.checkExpiry(&t); err != nil {
-				return err
-			}
-			srv.ExpiresAt = utc(&t)
+			c.ExpiresAt = &t
 		default:
 			return badRequest("unknown field %q", k)
 		}
 	}
-	if err := a.opts.Store.UpdateServer(r.Context(), srv); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return notFound("MCP server")
-		}
+	if err := a.svc.UpdateServer(r.Context(), acct, srv, c); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, toServerJSON(srv))
@@ -271,10 +218,7 @@ func (a *API) deleteServer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := a.opts.Store.DeleteServer(r.Context(), srv.ID); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return notFound("MCP server")
-		}
+	if err := a.svc.DeleteServer(r.Context(), srv); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"id": srv.ID, "deleted": true})
@@ -324,26 +268,9 @@ func (a *API) previewTools(w http.ResponseWriter, r *http.Request) error {
 		out = append(out, toolJSON{
 			Name: t.Name, Title: t.Title, Description: t.Description, Resource: t.Resource, Method: t.Method,
 			Tags: t.Tags, Scopes: t.Scopes, ReadOnly: t.Read, Destructive: t.Annotations.DestructiveHint, Credits: t.Credits,
-			InputSchema: t.InputSchema, ScopesGranted: scopesGranted(acct.Scopes, t.Scopes),
+			InputSchema: t.InputSchema, ScopesGranted: ScopesGranted(acct.Scopes, t.Scopes),
 		})
 	}
 	writeJSON(w, http.StatusOK, list(out))
 	return nil
-}
-
-// scopesGranted: unknown grants (nil) are assumed sufficient.
-func scopesGranted(granted, needed []string) bool {
-	if granted == nil {
-		return true
-	}
-	have := map[string]bool{}
-	for _, g := range granted {
-		have[g] = true
-	}
-	for _, n := range needed {
-		if !have[n] {
-			return false
-		}
-	}
-	return true
 }
