@@ -19,6 +19,7 @@ import (
 	"github.com/patchbay-dev/patchbay/internal/credentials"
 	"github.com/patchbay-dev/patchbay/internal/integration"
 	"github.com/patchbay-dev/patchbay/internal/mcp"
+	"github.com/patchbay-dev/patchbay/internal/metrics"
 	"github.com/patchbay-dev/patchbay/internal/store"
 	"github.com/patchbay-dev/patchbay/internal/store/sqlstore"
 	"github.com/patchbay-dev/patchbay/internal/tools"
@@ -52,6 +53,7 @@ type App struct {
 	Store    *sqlstore.DB
 	Catalog  *Catalog
 	Upstream *upstream.Client
+	Metrics  *metrics.Metrics
 	handler  http.Handler
 	started  time.Time
 }
@@ -65,6 +67,16 @@ type Catalog struct {
 func (c *Catalog) ToolSet(name string) (*tools.Set, bool) {
 	s, ok := c.sets[name]
 	return s, ok
+}
+
+// knownTool reports whether any integration has a tool of that name.
+func (c *Catalog) knownTool(name string) bool {
+	for _, s := range c.sets {
+		if _, ok := s.Lookup(name); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // LoadCatalog loads the built-in integrations; a broken definition fails
@@ -112,7 +124,12 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.UpstreamTimeout > 0 {
 		up.Timeout = cfg.UpstreamTimeout
 	}
-	a := &App{cfg: cfg, Store: db, Catalog: catalog, Upstream: up, started: time.Now()}
+	m := metrics.New(metrics.Options{
+		KnownTool:     catalog.knownTool,
+		ActiveServers: func(ctx context.Context) (int, error) { return db.CountActiveServers(ctx, cfg.Now()) },
+	})
+	up.Observe = m.ObserveUpstream
+	a := &App{cfg: cfg, Store: db, Catalog: catalog, Upstream: up, Metrics: m, started: time.Now()}
 	a.handler = a.routes()
 	return a, nil
 }
@@ -133,6 +150,7 @@ func (a *App) routes() http.Handler {
 		Now:                        a.cfg.Now,
 		Version:                    a.cfg.Version,
 		DisableLocalhostProtection: a.cfg.DisableLocalhostProtection,
+		Observe:                    a.Metrics.ObserveMCP,
 	})
 	adminAPI := api.New(api.Options{
 		Store:         a.Store,
@@ -149,8 +167,9 @@ func (a *App) routes() http.Handler {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("GET /readyz", a.ready)
+	mux.Handle("GET /metrics", a.Metrics.Handler())
 	mux.Handle("/", adminAPI.Handler())
-	return recoverPanics(a.cfg.Logger, mux)
+	return metrics.AccessLog(a.cfg.Logger, RedactPath, recoverPanics(a.cfg.Logger, mux))
 }
 
 func (a *App) ready(w http.ResponseWriter, r *http.Request) {
@@ -261,15 +280,28 @@ func (a *App) verifyAccount(ctx context.Context, acct *store.Account) error {
 
 // RunCleanup deletes expired MCP servers every CleanupInterval until ctx
 // ends. Expired servers already answer like unknown ones; this only keeps
-// the table small.
+// the table small. One replica at a time runs it (advisory-lock leadership
+// on PostgreSQL); the others stand by and take over when it stops or dies.
 func (a *App) RunCleanup(ctx context.Context) {
+	a.Store.Lead(ctx, sqlstore.CleanupLockID, a.cfg.CleanupInterval, a.cfg.Logger, a.cleanupAsLeader)
+}
+
+func (a *App) cleanupAsLeader(ctx context.Context) {
+	a.cfg.Logger.Info("cleanup: this replica leads the expiry cleanup")
+	a.Metrics.CleanupLeading(true)
+	defer a.Metrics.CleanupLeading(false)
 	t := time.NewTicker(a.cfg.CleanupInterval)
 	defer t.Stop()
 	for {
-		if n, err := a.Store.DeleteExpiredServers(ctx, a.cfg.Now()); err != nil && ctx.Err() == nil {
+		n, err := a.Store.DeleteExpiredServers(ctx, a.cfg.Now())
+		switch {
+		case err != nil && ctx.Err() == nil:
 			a.cfg.Logger.Error("cleanup: deleting expired MCP servers", "err", err)
-		} else if n > 0 {
-			a.cfg.Logger.Info("cleanup: deleted expired MCP servers", "count", n)
+		case err == nil:
+			a.Metrics.CleanupRan(n)
+			if n > 0 {
+				a.cfg.Logger.Info("cleanup: deleted expired MCP servers", "count", n)
+			}
 		}
 		select {
 		case <-ctx.Done():
