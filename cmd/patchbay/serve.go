@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"time"
 
 	"github.com/patchbay-dev/patchbay/internal/app"
 )
@@ -17,8 +18,16 @@ func runServe(args []string) error {
 	publicURL := fs.String("public-url", envOr("PATCHBAY_PUBLIC_URL", ""), "public base URL used in MCP URLs, e.g. https://patchbay.example.com (env PATCHBAY_PUBLIC_URL; default: the request's host)")
 	sandboxOrigin := fs.String("sandbox-origin", envOr("PATCHBAY_SANDBOX_ORIGIN", ""), "origin of a Gong sandbox accounts may use as their API host (env PATCHBAY_SANDBOX_ORIGIN)")
 	behindProxy := fs.Bool("behind-proxy", false, "a reverse proxy on this host forwards requests with the public Host header (turns off the loopback Host check)")
+	defCleanup, err := time.ParseDuration(envOr("PATCHBAY_CLEANUP_INTERVAL", "1m"))
+	if err != nil || defCleanup <= 0 {
+		return fmt.Errorf("PATCHBAY_CLEANUP_INTERVAL: want a positive duration such as 1m")
+	}
+	cleanupInterval := fs.Duration("cleanup-interval", defCleanup, "how often the leading replica deletes expired MCP servers; standby replicas try to take the lead as often (env PATCHBAY_CLEANUP_INTERVAL)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *cleanupInterval <= 0 {
+		return fmt.Errorf("--cleanup-interval must be positive")
 	}
 	key, err := db.key(false)
 	if err != nil {
@@ -32,6 +41,7 @@ func runServe(args []string) error {
 		PublicURL:                  *publicURL,
 		SandboxOrigin:              *sandboxOrigin,
 		DisableLocalhostProtection: *behindProxy,
+		CleanupInterval:            *cleanupInterval,
 		Logger:                     log,
 	})
 	if err != nil {
