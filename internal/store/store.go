@@ -162,6 +162,36 @@ type Store interface {
 	// DeleteExpiredSessions removes sessions whose expiry is at or before now.
 	DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error)
 
+	// AccountByExternalID finds the account of an upstream company, so a
+	// reconnect updates it in place.
+	AccountByExternalID(ctx context.Context, integration, externalID string) (*Account, error)
+	// AcquireRefreshLease takes the account's token-refresh lease until
+	// `until` if nobody holds it at `now`; false means another process is
+	// refreshing. The lease is how replicas avoid spending a single-use
+	// refresh token twice.
+	AcquireRefreshLease(ctx context.Context, accountID string, now, until time.Time) (bool, error)
+	// StoreRefreshedCredentials saves new credentials (and status) and
+	// releases the refresh lease in one write.
+	StoreRefreshedCredentials(ctx context.Context, accountID string, c credentials.Upstream, status string) error
+	// ReleaseRefreshLease gives the lease up without changing credentials.
+	ReleaseRefreshLease(ctx context.Context, accountID string) error
+
+	// CreateOAuthState records a pending connect flow under its hash.
+	CreateOAuthState(ctx context.Context, st *OAuthState) error
+	// ConsumeOAuthState deletes and returns a state; each works once.
+	ConsumeOAuthState(ctx context.Context, hash string) (*OAuthState, error)
+
 	Ping(ctx context.Context) error
 	Close() error
+}
+
+// OAuthState is a pending OAuth connect flow; only its hash is stored.
+type OAuthState struct {
+	Hash        string
+	Integration string
+	Scopes      []string
+	Name        string // name for a new account
+	ReturnTo    string // where the browser goes afterwards (a local path)
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
 }

@@ -87,6 +87,22 @@ CREATE TABLE dashboard_sessions (
 CREATE INDEX dashboard_sessions_expires ON dashboard_sessions (expires_at);
 `,
 	},
+	{
+		version: 3,
+		sql: `
+CREATE TABLE oauth_states (
+	state_hash  TEXT PRIMARY KEY,
+	integration TEXT NOT NULL,
+	scopes      TEXT NOT NULL,
+	name        TEXT NOT NULL,
+	return_to   TEXT NOT NULL,
+	created_at  BIGINT NOT NULL,
+	expires_at  BIGINT NOT NULL
+);
+ALTER TABLE integrated_accounts ADD COLUMN refresh_lease_until BIGINT;
+CREATE INDEX integrated_accounts_external ON integrated_accounts (integration, external_id);
+`,
+	},
 }
 
 func init() {

@@ -32,6 +32,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ConcurrentWrites", testConcurrentWrites},
 		{"Settings", testSettings},
 		{"Sessions", testSessions},
+		{"AccountByExternalID", testAccountByExternalID},
+		{"RefreshLease", testRefreshLease},
+		{"OAuthStates", testOAuthStates},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
