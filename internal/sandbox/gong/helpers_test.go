@@ -108,8 +108,6 @@ func list(body map[string]any, key string) []map[string]any {
 
 func obj(v any) map[string]any { m, _ := v.(map[string]any); return m }
 
-func str(v any) string { s, _ := v.(string); return s }
-
 func num(v any) int64 {
 	n, _ := v.(json.Number)
 	i, _ := n.Int64()

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	mrand "math/rand/v2"
+	"sort"
 	"strconv"
 	"sync"
 )
@@ -44,3 +45,13 @@ func randomToken(n int) string {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// sortedKeys returns a map's keys in order, for deterministic output.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -51,6 +51,8 @@ type Sandbox struct {
 	cursors *cursorCodec
 	credits atomic.Int64
 
+	pendingErasures atomic.Int64 // erasures not yet applied; see settle
+
 	reqSeq atomic.Uint64
 	routes []*route
 
@@ -209,6 +211,7 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	x.grant = g
+	s.settle(x.now)
 	if retry, limited := s.limiter.take(x.now); limited {
 		w.Header().Set("Retry-After", fmt.Sprint(retry))
 		x.fail(http.StatusTooManyRequests, "Too many requests, API calls limit exceeded. Retry after "+fmt.Sprint(retry)+" seconds")

@@ -49,8 +49,20 @@ func asyncPhase(start, now time.Time, pending, processing time.Duration) int {
 	return 2
 }
 
-type crmRequest struct{}
-type bulkAssignment struct{}
-type erasure struct{}
-type meeting struct{}
-type digitalEvent struct{}
+// meeting is a Gong meeting created through the API.
+type meeting struct {
+	organizer  string
+	invitees   []string
+	externalID string
+	start, end time.Time
+	title      string
+}
+
+// digitalEvent is a reported engagement (digital interaction or a legacy
+// customer-engagement event) with the person it is about.
+type digitalEvent struct {
+	kind, eventID, system, name string
+	contentID, contentURL       string
+	email                       string
+	at                          time.Time
+}
