@@ -16,6 +16,7 @@ import (
 
 	gongdef "github.com/patchbay-dev/patchbay/integrations/gong"
 	"github.com/patchbay-dev/patchbay/internal/api"
+	"github.com/patchbay-dev/patchbay/internal/connect"
 	"github.com/patchbay-dev/patchbay/internal/credentials"
 	"github.com/patchbay-dev/patchbay/internal/integration"
 	"github.com/patchbay-dev/patchbay/internal/mcp"
@@ -40,6 +41,8 @@ type Config struct {
 	CleanupInterval time.Duration
 	// UpstreamTimeout bounds one upstream call.
 	UpstreamTimeout time.Duration
+	// OAuthApps are the OAuth apps accounts connect through, by integration.
+	OAuthApps map[string]connect.App
 	// DisableLocalhostProtection: see mcp.Options.
 	DisableLocalhostProtection bool
 	Logger                     *slog.Logger
@@ -54,6 +57,7 @@ type App struct {
 	Catalog  *Catalog
 	Upstream *upstream.Client
 	Metrics  *metrics.Metrics
+	Connect  *connect.Service
 	handler  http.Handler
 	started  time.Time
 }
@@ -70,6 +74,15 @@ func (c *Catalog) ToolSet(name string) (*tools.Set, bool) {
 }
 
 // knownTool reports whether any integration has a tool of that name.
+// Integration returns a loaded integration by name.
+func (c *Catalog) Integration(name string) (*integration.Integration, bool) {
+	s, ok := c.sets[name]
+	if !ok {
+		return nil, false
+	}
+	return s.Integration, true
+}
+
 func (c *Catalog) knownTool(name string) bool {
 	for _, s := range c.sets {
 		if _, ok := s.Lookup(name); ok {
@@ -130,6 +143,16 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	})
 	up.Observe = m.ObserveUpstream
 	a := &App{cfg: cfg, Store: db, Catalog: catalog, Upstream: up, Metrics: m, started: time.Now()}
+	a.Connect = connect.New(connect.Options{
+		Store:        db,
+		Integrations: catalog.Integration,
+		Apps:         cfg.OAuthApps,
+		PublicURL:    a.publicURL,
+		CheckBaseURL: a.checkBaseURL,
+		Now:          cfg.Now,
+		Logger:       cfg.Logger,
+		Observe:      m.ObserveRefresh,
+	})
 	a.handler = a.routes()
 	return a, nil
 }
@@ -145,7 +168,8 @@ func (a *App) routes() http.Handler {
 		Store:                      a.Store,
 		Catalog:                    a.Catalog,
 		Upstream:                   a.Upstream,
-		Auth:                       a.upstreamAuth,
+		Auth:                       a.Connect.Auth,
+		Reauth:                     a.Connect.Reauth,
 		Logger:                     a.cfg.Logger,
 		Now:                        a.cfg.Now,
 		Version:                    a.cfg.Version,
@@ -168,6 +192,8 @@ func (a *App) routes() http.Handler {
 	})
 	mux.HandleFunc("GET /readyz", a.ready)
 	mux.Handle("GET /metrics", a.Metrics.Handler())
+	mux.Handle("GET /integrated-account/connect/{integration}", adminAPI.RequireToken(a.Connect.StartHandler()))
+	mux.Handle("GET /integrated-account/connect/{integration}/callback", a.Connect.CallbackHandler())
 	mux.Handle("/", adminAPI.Handler())
 	return metrics.AccessLog(a.cfg.Logger, RedactPath, recoverPanics(a.cfg.Logger, mux))
 }
@@ -239,15 +265,6 @@ func (a *App) checkBaseURL(integ, raw string) error {
 	return upstream.CheckBaseURL(raw, set.Integration.BaseURL.HostSuffix, a.cfg.SandboxOrigin)
 }
 
-// upstreamAuth gives the credentials for an account's upstream calls.
-func (a *App) upstreamAuth(_ context.Context, acct *store.Account) (upstream.Auth, error) {
-	switch acct.Credentials.Type {
-	case credentials.TypeAccessKey:
-		return upstream.BasicAuth{Key: acct.Credentials.AccessKey, Secret: acct.Credentials.AccessKeySecret}, nil
-	}
-	return nil, fmt.Errorf("the account's credential type %q is not supported yet", acct.Credentials.Type)
-}
-
 // verifyAccount proves new credentials with one cheap read (the user list's
 // first page), so a typo in a key is a 400 now rather than a mystery later.
 func (a *App) verifyAccount(ctx context.Context, acct *store.Account) error {
@@ -259,7 +276,7 @@ func (a *App) verifyAccount(ctx context.Context, acct *store.Account) error {
 	if probe == nil {
 		return nil
 	}
-	auth, err := a.upstreamAuth(ctx, acct)
+	auth, err := a.Connect.Auth(ctx, acct)
 	if err != nil {
 		return err
 	}

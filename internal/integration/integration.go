@@ -28,6 +28,7 @@ type Integration struct {
 	// EmptyResults lists upstream errors that mean "nothing matched" and are
 	// answered as an empty list instead (Gong's "No calls found" 404).
 	EmptyResults []EmptyResult `yaml:"empty_results"`
+	OAuth        *OAuthRule    `yaml:"oauth"`
 	// Probe is the operationId of a cheap read that needs no arguments,
 	// used to check new credentials.
 	Probe string `yaml:"probe"`
@@ -46,6 +47,16 @@ type BaseURLRule struct {
 	Default string `yaml:"default"`
 	// HostSuffix: an https host equal to it or ending in "."+HostSuffix.
 	HostSuffix string `yaml:"host_suffix"`
+}
+
+// OAuthRule describes the vendor's OAuth 2.0 authorization code flow.
+type OAuthRule struct {
+	AuthorizeURL string `yaml:"authorize_url"`
+	TokenURL     string `yaml:"token_url"`
+	// BaseURLField names the token answer's field holding the customer's
+	// API host, if the vendor sends one.
+	BaseURLField  string   `yaml:"base_url_field"`
+	DefaultScopes []string `yaml:"default_scopes"`
 }
 
 // ErrorRule says where an upstream error body keeps its details.

@@ -33,6 +33,10 @@ type Catalog interface {
 	ToolSet(integration string) (*tools.Set, bool)
 }
 
+// Reauthorizer gets new credentials after upstream refused rejected with a
+// 401 (an OAuth token revoked or expired early).
+type Reauthorizer func(ctx context.Context, a *store.Account, rejected upstream.Auth) (upstream.Auth, error)
+
 // AuthProvider returns the credentials to call upstream with for an
 // account (refreshing OAuth tokens when needed).
 type AuthProvider func(ctx context.Context, a *store.Account) (upstream.Auth, error)
@@ -43,6 +47,7 @@ type Options struct {
 	Catalog  Catalog
 	Upstream *upstream.Client
 	Auth     AuthProvider
+	Reauth   Reauthorizer // optional
 	Logger   *slog.Logger
 	Now      func() time.Time
 	Version  string

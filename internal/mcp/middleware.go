@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/patchbay-dev/patchbay/internal/credentials"
 	"github.com/patchbay-dev/patchbay/internal/integration"
 	"github.com/patchbay-dev/patchbay/internal/store"
 	"github.com/patchbay-dev/patchbay/internal/tools"
@@ -158,6 +160,17 @@ func (h *Handler) callTool(ctx context.Context, c *call, req *sdk.CallToolReques
 	format, _ := args[integration.FormatArg].(string)
 	delete(args, integration.FormatArg)
 	res := h.opts.Upstream.Call(ctx, c.set.Integration, c.account.BaseURL, auth, t, args)
+	if res.Status == http.StatusUnauthorized && h.opts.Reauth != nil && c.account.Credentials.Type == credentials.TypeOAuth2 {
+		// One refresh and one retry: the token may have been revoked or
+		// expired early; a second 401 is the answer.
+		if again, err := h.opts.Reauth(ctx, c.account, auth); err == nil {
+			auth = again
+			res = h.opts.Upstream.Call(ctx, c.set.Integration, c.account.BaseURL, auth, t, args)
+		} else {
+			res = upstream.Fail(err.Error(), nil)
+			res.Status = http.StatusUnauthorized
+		}
+	}
 	status := "ok"
 	if res.IsError {
 		status = "error"
