@@ -636,32 +636,42 @@ func listCoaching(x *exchange) {
 		if u.ManagerID != m.ID {
 			continue
 		}
-		counts := map[ActivityKind]int{}
-		managerListened, managerCommented, managerScored := 0, 0, 0
+		// Gong's metrics map each metric to the set of calls behind it.
+		metrics := map[string][]string{"callsHosted": {}, "callsListenedByManager": {}, "callsCommentedByManager": {},
+			"callsScoredByManager": {}, "feedbackRequested": {}, "feedbackReceived": {}}
+		add := func(metric, call string) {
+			if !contains(metrics[metric], call) {
+				metrics[metric] = append(metrics[metric], call)
+			}
+		}
 		for _, e := range x.s.company.Activity {
 			if e.Time.Before(f.from) || !f.to.IsZero() && !e.Time.Before(f.to) {
 				continue
 			}
 			if e.UserID == u.ID {
-				counts[e.Kind]++
+				switch e.Kind {
+				case ActCallsAsHost:
+					add("callsHosted", e.CallID)
+				case ActCallsRequestedFeedback:
+					add("feedbackRequested", e.CallID)
+				case ActCallsReceivedFeedback:
+					add("feedbackReceived", e.CallID)
+				}
 			}
 			if e.UserID == m.ID {
 				if c := x.s.company.callByID[e.CallID]; c != nil && c.PrimaryUserID == u.ID {
 					switch e.Kind {
 					case ActOthersCallsListenedTo:
-						managerListened++
+						add("callsListenedByManager", e.CallID)
 					case ActCallsCommentsGiven:
-						managerCommented++
+						add("callsCommentedByManager", e.CallID)
 					case ActCallsScorecardsFilled:
-						managerScored++
+						add("callsScoredByManager", e.CallID)
 					}
 				}
 			}
 		}
-		reports = append(reports, map[string]any{"report": coachingUserOf(u), "metrics": map[string]int{
-			"callsHosted": counts[ActCallsAsHost], "callsListenedByManager": managerListened,
-			"callsCommentedByManager": managerCommented, "callsScoredByManager": managerScored,
-			"feedbackRequested": counts[ActCallsRequestedFeedback], "feedbackReceived": counts[ActCallsReceivedFeedback]}})
+		reports = append(reports, map[string]any{"report": coachingUserOf(u), "metrics": metrics})
 	}
 	x.json(http.StatusOK, struct {
 		RequestID    string           `json:"requestId"`
