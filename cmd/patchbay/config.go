@@ -11,10 +11,12 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/patchbay-dev/patchbay/internal/app"
+	"github.com/patchbay-dev/patchbay/internal/connect"
 	"github.com/patchbay-dev/patchbay/internal/credentials"
 )
 
@@ -42,12 +44,14 @@ func defaultDataDir() string {
 type dbFlags struct {
 	database      string
 	encryptionKey string
+	oldKeys       string
 	dataDir       string
 }
 
 func (f *dbFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.database, "database", envOr("PATCHBAY_DATABASE_URL", ""), "database: a SQLite file path, sqlite://PATH or postgres://… (env PATCHBAY_DATABASE_URL; default DATA-DIR/patchbay.db)")
 	fs.StringVar(&f.encryptionKey, "encryption-key", envOr("PATCHBAY_ENCRYPTION_KEY", ""), "base64 of 32 random bytes that seals credentials at rest (env PATCHBAY_ENCRYPTION_KEY)")
+	fs.StringVar(&f.oldKeys, "old-encryption-keys", envOr("PATCHBAY_OLD_ENCRYPTION_KEYS", ""), "comma-separated previous keys, still accepted for reading during a key rotation (env PATCHBAY_OLD_ENCRYPTION_KEYS)")
 	fs.StringVar(&f.dataDir, "data-dir", envOr("PATCHBAY_DATA_DIR", defaultDataDir()), "directory of the embedded database and its key file (env PATCHBAY_DATA_DIR)")
 }
 
@@ -76,6 +80,46 @@ func (f *dbFlags) key(create bool) ([]byte, error) {
 		return credentials.ParseKey(string(b))
 	}
 	return nil, errNoKey
+}
+
+// oldEncryptionKeys parses --old-encryption-keys.
+func (f *dbFlags) oldEncryptionKeys() ([][]byte, error) {
+	var out [][]byte
+	for _, k := range strings.Split(f.oldKeys, ",") {
+		if k = strings.TrimSpace(k); k == "" {
+			continue
+		}
+		b, err := credentials.ParseKey(k)
+		if err != nil {
+			return nil, fmt.Errorf("--old-encryption-keys: %w", err)
+		}
+		out = append(out, b)
+	}
+	return out, nil
+}
+
+// oauthFlags configure an integration's OAuth app from flags and
+// PATCHBAY_<INTEGRATION>_* variables.
+type oauthFlags struct {
+	clientID, clientSecret, redirectURL, scopes, authURL, tokenURL string
+}
+
+func (o *oauthFlags) register(fs *flag.FlagSet, integ string) {
+	env := "PATCHBAY_" + strings.ToUpper(integ) + "_"
+	fs.StringVar(&o.clientID, integ+"-client-id", envOr(env+"CLIENT_ID", ""), "OAuth app client id (env "+env+"CLIENT_ID)")
+	fs.StringVar(&o.clientSecret, integ+"-client-secret", envOr(env+"CLIENT_SECRET", ""), "OAuth app client secret (env "+env+"CLIENT_SECRET)")
+	fs.StringVar(&o.redirectURL, integ+"-redirect-url", envOr(env+"REDIRECT_URL", ""), "OAuth redirect URL registered with the app (env "+env+"REDIRECT_URL; default PUBLIC-URL"+connect.CallbackPath(integ)+")")
+	fs.StringVar(&o.scopes, integ+"-scopes", envOr(env+"SCOPES", ""), "space- or comma-separated default scopes (env "+env+"SCOPES; default: the integration's)")
+	fs.StringVar(&o.authURL, integ+"-authorize-url", envOr(env+"AUTHORIZE_URL", ""), "override the authorize endpoint, e.g. a regional host (env "+env+"AUTHORIZE_URL)")
+	fs.StringVar(&o.tokenURL, integ+"-token-url", envOr(env+"TOKEN_URL", ""), "override the token endpoint (env "+env+"TOKEN_URL)")
+}
+
+func (o *oauthFlags) app() connect.App {
+	return connect.App{
+		ClientID: o.clientID, ClientSecret: o.clientSecret, RedirectURL: o.redirectURL,
+		Scopes:  strings.FieldsFunc(o.scopes, func(r rune) bool { return r == ',' || r == ' ' }),
+		AuthURL: o.authURL, TokenURL: o.tokenURL,
+	}
 }
 
 var errNoKey = errors.New(`no encryption key: set PATCHBAY_ENCRYPTION_KEY or --encryption-key to base64 of 32 random bytes.

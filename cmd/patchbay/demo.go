@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/patchbay-dev/patchbay/internal/app"
+	"github.com/patchbay-dev/patchbay/internal/connect"
 	"github.com/patchbay-dev/patchbay/internal/credentials"
 	gongsandbox "github.com/patchbay-dev/patchbay/internal/sandbox/gong"
 	"github.com/patchbay-dev/patchbay/internal/store"
@@ -58,6 +59,12 @@ func runDemo(args []string) error {
 		PublicURL:     publicURL,
 		SandboxOrigin: sandboxOrigin,
 		Logger:        log,
+		// The OAuth app points at the embedded sandbox, so
+		// GET /integrated-account/connect/gong walks the whole flow here.
+		OAuthApps: map[string]connect.App{"gong": {
+			ClientID: sandbox.ClientID(), ClientSecret: sandbox.ClientSecret(),
+			AuthURL: sandboxOrigin + "/oauth2/authorize", TokenURL: sandboxOrigin + "/oauth2/generate-customer-token",
+		}},
 	})
 	if err != nil {
 		ln.Close()

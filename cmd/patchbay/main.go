@@ -15,6 +15,7 @@ Usage:
   patchbay demo [--addr HOST:PORT] [--data-dir DIR]   everything on one machine, with the Gong sandbox
   patchbay serve [flags]                              the server, configured by flags and PATCHBAY_* variables
   patchbay api-token create --name NAME               mint an admin API token
+  patchbay rotate-key                                 re-encrypt credentials under a new key
   patchbay migrate-data --from URL --to URL [--force] copy every row between SQLite and PostgreSQL
   patchbay sandbox gong [--addr HOST:PORT] [--seed N] the Gong API emulator alone
   patchbay version
@@ -45,6 +46,8 @@ func run(args []string) error {
 		return runServe(rest)
 	case "api-token":
 		return runAPIToken(rest)
+	case "rotate-key":
+		return runRotateKey(rest)
 	case "migrate-data":
 		return runMigrateData(rest)
 	case "sandbox":

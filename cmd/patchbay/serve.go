@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/patchbay-dev/patchbay/internal/app"
+	"github.com/patchbay-dev/patchbay/internal/connect"
 )
 
 func runServe(args []string) error {
@@ -23,6 +24,8 @@ func runServe(args []string) error {
 		return fmt.Errorf("PATCHBAY_CLEANUP_INTERVAL: want a positive duration such as 1m")
 	}
 	cleanupInterval := fs.Duration("cleanup-interval", defCleanup, "how often the leading replica deletes expired MCP servers; standby replicas try to take the lead as often (env PATCHBAY_CLEANUP_INTERVAL)")
+	var gongApp oauthFlags
+	gongApp.register(fs, "gong")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -33,11 +36,17 @@ func runServe(args []string) error {
 	if err != nil {
 		return err
 	}
+	oldKeys, err := db.oldEncryptionKeys()
+	if err != nil {
+		return err
+	}
 	ctx := context.Background()
 	log := newLogger()
 	a, err := openApp(ctx, app.Config{
 		DatabaseURL:                db.databaseURL(),
 		EncryptionKey:              key,
+		OldEncryptionKeys:          oldKeys,
+		OAuthApps:                  map[string]connect.App{"gong": gongApp.app()},
 		PublicURL:                  *publicURL,
 		SandboxOrigin:              *sandboxOrigin,
 		DisableLocalhostProtection: *behindProxy,

@@ -31,6 +31,8 @@ import (
 type Config struct {
 	DatabaseURL   string
 	EncryptionKey []byte
+	// OldEncryptionKeys still open data sealed before a key rotation.
+	OldEncryptionKeys [][]byte
 	// PublicURL is the base of the URLs handed out; empty means derived
 	// from each request's Host.
 	PublicURL string
@@ -121,7 +123,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.CleanupInterval == 0 {
 		cfg.CleanupInterval = time.Minute
 	}
-	cipher, err := credentials.NewCipher(cfg.EncryptionKey)
+	cipher, err := credentials.NewCipher(append([][]byte{cfg.EncryptionKey}, cfg.OldEncryptionKeys...)...)
 	if err != nil {
 		return nil, err
 	}
