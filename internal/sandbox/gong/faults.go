@@ -110,7 +110,9 @@ func (s *Sandbox) applyFaults(x *exchange, key string) (http.ResponseWriter, boo
 	if f.zero() {
 		return x.w, true
 	}
-	s.sleep(x.r, f.Latency)
+	if f.Latency > 0 {
+		s.sleep(x.r, f.Latency)
+	}
 	switch {
 	case f.Drop:
 		dropConnection(x.w)
