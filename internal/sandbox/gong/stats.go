@@ -535,7 +535,6 @@ func statsScorecards(x *exchange) {
 		x.fail(http.StatusBadRequest, "filter is required")
 		return
 	}
-	dates := map[string]*time.Time{}
 	var cf, ct, rf, rt time.Time
 	for name, v := range map[string]struct {
 		s string
@@ -550,7 +549,6 @@ func statsScorecards(x *exchange) {
 			return
 		}
 		*v.t = t
-		dates[name] = v.t
 	}
 	method := f.ReviewMethod
 	switch method {
