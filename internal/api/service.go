@@ -341,3 +341,6 @@ func (s *Service) DeleteServer(ctx context.Context, srv *store.Server) error {
 	}
 	return nil
 }
+
+// Service is the API's rule set, for other front ends (the dashboard).
+func (a *API) Service() *Service { return a.svc }

@@ -1,0 +1,287 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/patchbay-dev/patchbay/internal/api"
+	"github.com/patchbay-dev/patchbay/internal/connect"
+	"github.com/patchbay-dev/patchbay/internal/credentials"
+	"github.com/patchbay-dev/patchbay/internal/store"
+)
+
+// accountView is an integrated account as the pages show it: never secrets.
+type accountView struct {
+	*store.Account
+	Title       string // the integration's display name
+	Servers     int
+	AccessKey   bool // connected with an access key (not OAuth)
+	NeedsReauth bool
+	ScopesKnown bool
+}
+
+func (h *Handler) accountView(r *http.Request, a *store.Account) (*accountView, error) {
+	servers, err := h.svc.Servers(r.Context(), a)
+	if err != nil {
+		return nil, err
+	}
+	v := &accountView{Account: a, Title: a.Integration, Servers: len(servers),
+		AccessKey: a.Credentials.Type == credentials.TypeAccessKey, NeedsReauth: a.Status == store.StatusNeedsReauth, ScopesKnown: a.Scopes != nil}
+	if set, err := h.svc.ToolSet(a.Integration); err == nil && set.Integration.Title != "" {
+		v.Title = set.Integration.Title
+	}
+	return v, nil
+}
+
+type accountsData struct {
+	Accounts []*accountView
+}
+
+func (h *Handler) accountsPage(w http.ResponseWriter, r *http.Request, s *session) error {
+	accts, err := h.opts.Store.ListAccounts(r.Context())
+	if err != nil {
+		return err
+	}
+	d := accountsData{}
+	for _, a := range accts {
+		v, err := h.accountView(r, a)
+		if err != nil {
+			return err
+		}
+		d.Accounts = append(d.Accounts, v)
+	}
+	h.render(w, r, http.StatusOK, "accounts", &page{Title: "Integrated accounts", CSRF: s.csrf, SignedIn: true, Nav: "accounts", Notice: notice(r), Data: d})
+	return nil
+}
+
+// ---- connect ----
+
+type connectData struct {
+	Integration string
+	Title       string
+	OAuth       bool         // an OAuth app is configured
+	Account     *accountView // set when reconnecting
+	// Form values shown again after an error (never the secret).
+	Name, BaseURL, AccessKey string
+	DefaultBaseURL           string
+}
+
+func (h *Handler) connectData(r *http.Request, integration string) (*connectData, error) {
+	set, err := h.svc.ToolSet(integration)
+	if err != nil {
+		return nil, &api.Error{Status: http.StatusNotFound, Code: "not_found", Message: "There is no integration called " + integration + "."}
+	}
+	d := &connectData{Integration: integration, Title: set.Integration.Title, OAuth: h.opts.Connect != nil && h.opts.Connect.Configured(integration),
+		DefaultBaseURL: set.Integration.BaseURL.Default}
+	if d.Title == "" {
+		d.Title = integration
+	}
+	return d, nil
+}
+
+func (h *Handler) connectPage(w http.ResponseWriter, r *http.Request, s *session) error {
+	d, err := h.connectData(r, r.PathValue("integration"))
+	if err != nil {
+		return err
+	}
+	d.Name, d.BaseURL = d.Title, d.DefaultBaseURL
+	h.render(w, r, http.StatusOK, "connect", &page{Title: "Connect " + d.Title, CSRF: s.csrf, SignedIn: true, Nav: "accounts", Data: d})
+	return nil
+}
+
+func (h *Handler) connect(w http.ResponseWriter, r *http.Request, s *session) error {
+	d, err := h.connectData(r, r.PathValue("integration"))
+	if err != nil {
+		return err
+	}
+	d.Name, d.BaseURL, d.AccessKey = r.PostFormValue("name"), strings.TrimSpace(r.PostFormValue("base_url")), strings.TrimSpace(r.PostFormValue("access_key"))
+	fail := func(err error) error {
+		ae, ok := err.(*api.Error)
+		if !ok {
+			return err
+		}
+		h.render(w, r, ae.Status, "connect", &page{Title: "Connect " + d.Title, CSRF: s.csrf, SignedIn: true, Nav: "accounts", Error: formMessage(ae), Data: d})
+		return nil
+	}
+	creds, err := api.AccessKeyCredentials(d.AccessKey, strings.TrimSpace(r.PostFormValue("access_key_secret")))
+	if err != nil {
+		return fail(err)
+	}
+	acct, err := h.svc.CreateAccount(r.Context(), api.NewAccount{Integration: d.Integration, Name: strings.TrimSpace(d.Name), BaseURL: d.BaseURL, Credentials: creds})
+	if err != nil {
+		return fail(err)
+	}
+	http.Redirect(w, r, "/ui/accounts/"+acct.ID+"/servers?done=connected", http.StatusSeeOther)
+	return nil
+}
+
+// formMessage words an API validation message for a form: field names as
+// the form labels them.
+func formMessage(e *api.Error) string {
+	m := e.Message
+	for from, to := range map[string]string{
+		"credentials.access_key and credentials.access_key_secret are required": "Both the access key and the access key secret are required",
+		"config.methods": "methods",
+		"config.tags":    "tags",
+		"expires_at":     "the expiry",
+		"base_url: ":     "API base URL: ",
+		"name is":        "Name is",
+		"name must":      "Name must",
+	} {
+		m = strings.ReplaceAll(m, from, to)
+	}
+	if m != "" && !strings.HasSuffix(m, ".") {
+		m += "."
+	}
+	return upperFirst(m)
+}
+
+// ---- reconnect ----
+
+func (h *Handler) account(r *http.Request) (*store.Account, error) {
+	return h.svc.Account(r.Context(), r.PathValue("id"))
+}
+
+func (h *Handler) reconnectPage(w http.ResponseWriter, r *http.Request, s *session) error {
+	a, err := h.account(r)
+	if err != nil {
+		return err
+	}
+	d, err := h.connectData(r, a.Integration)
+	if err != nil {
+		return err
+	}
+	if d.Account, err = h.accountView(r, a); err != nil {
+		return err
+	}
+	d.BaseURL = a.BaseURL
+	h.render(w, r, http.StatusOK, "reconnect", &page{Title: "Reconnect " + a.Name, CSRF: s.csrf, SignedIn: true, Nav: "accounts", Data: d})
+	return nil
+}
+
+func (h *Handler) reconnect(w http.ResponseWriter, r *http.Request, s *session) error {
+	a, err := h.account(r)
+	if err != nil {
+		return err
+	}
+	d, err := h.connectData(r, a.Integration)
+	if err != nil {
+		return err
+	}
+	if d.Account, err = h.accountView(r, a); err != nil {
+		return err
+	}
+	d.BaseURL, d.AccessKey = strings.TrimSpace(r.PostFormValue("base_url")), strings.TrimSpace(r.PostFormValue("access_key"))
+	creds, err := api.AccessKeyCredentials(d.AccessKey, strings.TrimSpace(r.PostFormValue("access_key_secret")))
+	if err == nil {
+		c := api.AccountChanges{Credentials: &creds}
+		if d.BaseURL != "" && d.BaseURL != a.BaseURL {
+			c.BaseURL = &d.BaseURL
+		}
+		err = h.svc.UpdateAccount(r.Context(), a, c)
+	}
+	if err != nil {
+		ae, ok := err.(*api.Error)
+		if !ok {
+			return err
+		}
+		h.render(w, r, ae.Status, "reconnect", &page{Title: "Reconnect " + a.Name, CSRF: s.csrf, SignedIn: true, Nav: "accounts", Error: formMessage(ae), Data: d})
+		return nil
+	}
+	http.Redirect(w, r, "/ui/accounts/"+a.ID+"/servers?done=reconnected", http.StatusSeeOther)
+	return nil
+}
+
+// ---- delete ----
+
+type deleteData struct {
+	Account *accountView
+	Servers []*store.Server
+}
+
+func (h *Handler) deleteAccountPage(w http.ResponseWriter, r *http.Request, s *session) error {
+	a, err := h.account(r)
+	if err != nil {
+		return err
+	}
+	v, err := h.accountView(r, a)
+	if err != nil {
+		return err
+	}
+	servers, err := h.svc.Servers(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	h.render(w, r, http.StatusOK, "delete", &page{Title: "Delete " + a.Name, CSRF: s.csrf, SignedIn: true, Nav: "accounts", Data: deleteData{Account: v, Servers: servers}})
+	return nil
+}
+
+func (h *Handler) deleteAccount(w http.ResponseWriter, r *http.Request, s *session) error {
+	if _, err := h.svc.DeleteAccount(r.Context(), r.PathValue("id")); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/ui/accounts?done=deleted", http.StatusSeeOther)
+	return nil
+}
+
+func (h *Handler) accountHome(w http.ResponseWriter, r *http.Request, s *session) error {
+	if _, err := h.account(r); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/ui/accounts/"+r.PathValue("id")+"/servers", http.StatusSeeOther)
+	return nil
+}
+
+// ---- OAuth ----
+
+// startOAuth begins an OAuth connect (or reconnect: the flow finds the
+// upstream company's existing account) and sends the browser to the
+// vendor's consent page. The callback lands on oauthDone.
+func (h *Handler) startOAuth(w http.ResponseWriter, r *http.Request, s *session) error {
+	d, err := h.connectData(r, r.PathValue("integration"))
+	if err != nil {
+		return err
+	}
+	if !d.OAuth {
+		return &api.Error{Status: http.StatusBadRequest, Code: "bad_request", Message: "No OAuth app is configured for " + d.Title + "; connect with an access key."}
+	}
+	name := strings.TrimSpace(r.PostFormValue("name"))
+	if len(name) > 200 {
+		name = name[:200]
+	}
+	authURL, err := h.opts.Connect.Start(r.Context(), r, connect.StartRequest{Integration: d.Integration, Name: name, ReturnTo: "/ui/connect/" + d.Integration + "/done"})
+	if err != nil {
+		return &api.Error{Status: http.StatusBadRequest, Code: "bad_request", Message: upperFirst(err.Error()) + "."}
+	}
+	http.Redirect(w, r, authURL, http.StatusSeeOther)
+	return nil
+}
+
+// oauthDone is where the OAuth callback returns: to the new account, or
+// to the connect page with what went wrong.
+func (h *Handler) oauthDone(w http.ResponseWriter, r *http.Request, s *session) error {
+	q := r.URL.Query()
+	if id := q.Get("connected"); id != "" {
+		a, err := h.svc.Account(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		http.Redirect(w, r, "/ui/accounts/"+a.ID+"/servers?done=connected", http.StatusSeeOther)
+		return nil
+	}
+	d, err := h.connectData(r, r.PathValue("integration"))
+	if err != nil {
+		return err
+	}
+	msg := q.Get("connect_error")
+	if msg == "" {
+		msg = "the connection did not complete"
+	}
+	if len(msg) > 300 {
+		msg = msg[:300]
+	}
+	d.Name, d.BaseURL = d.Title, d.DefaultBaseURL
+	h.render(w, r, http.StatusBadRequest, "connect", &page{Title: "Connect " + d.Title, CSRF: s.csrf, SignedIn: true, Nav: "accounts",
+		Error: "The OAuth connection failed: " + msg + ".", Data: d})
+	return nil
+}
