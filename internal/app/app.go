@@ -25,6 +25,7 @@ import (
 	"github.com/patchbay-dev/patchbay/internal/store/sqlstore"
 	"github.com/patchbay-dev/patchbay/internal/tools"
 	"github.com/patchbay-dev/patchbay/internal/upstream"
+	"github.com/patchbay-dev/patchbay/internal/web"
 )
 
 // Config is everything a Patchbay process needs to know.
@@ -196,6 +197,19 @@ func (a *App) routes() http.Handler {
 	mux.Handle("GET /metrics", a.Metrics.Handler())
 	mux.Handle("GET /integrated-account/connect/{integration}", adminAPI.RequireToken(a.Connect.StartHandler()))
 	mux.Handle("GET /integrated-account/connect/{integration}/callback", a.Connect.CallbackHandler())
+	dashboard, err := web.New(web.Options{
+		Store:     a.Store,
+		Service:   adminAPI.Service(),
+		Logger:    a.cfg.Logger,
+		Now:       a.cfg.Now,
+		PublicURL: a.publicURL,
+		Connect:   a.Connect,
+	})
+	if err != nil {
+		panic(err) // embedded templates that do not parse: a build bug
+	}
+	mux.Handle("/ui/", dashboard)
+	mux.Handle("GET /ui", dashboard)
 	mux.Handle("/", adminAPI.Handler())
 	return metrics.AccessLog(a.cfg.Logger, RedactPath, recoverPanics(a.cfg.Logger, mux))
 }
