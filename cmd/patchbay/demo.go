@@ -92,7 +92,12 @@ func runDemo(args []string) error {
 	fmt.Printf("MCP URL: %s/mcp/%s\n", publicURL, mcpToken)
 	fmt.Printf("API token: %s\n", apiToken)
 	fmt.Printf("Admin API: %s\n", publicURL)
+	fmt.Printf("Dashboard: %s/ui/\n", publicURL)
+	fmt.Printf("Dashboard sign-in: paste the API token above (it works as a sign-in credential)\n")
 	fmt.Printf("Gong sandbox: %s\n", sandboxOrigin)
+	// Sandbox-only credentials, so the dashboard's "Connect Gong" form can be tried.
+	fmt.Printf("Gong sandbox access key: %s\n", sandbox.AccessKey())
+	fmt.Printf("Gong sandbox access key secret: %s\n", sandbox.AccessKeySecret())
 	fmt.Printf("Data dir: %s\n", *dataDir)
 	return serveUntilSignal(ctx, ln, a.Handler(), log)
 }
