@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -74,6 +75,7 @@ func newEnv(t *testing.T) *env {
 		SandboxOrigin:   sb.URL,
 		Now:             e.clock.Now,
 		UpstreamTimeout: 5 * time.Second,
+		Logger:          slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	if err != nil {
 		t.Fatal(err)
