@@ -53,9 +53,16 @@ type Options struct {
 	Version  string
 	// MaxBodyBytes bounds an MCP request body; larger ones get 413.
 	MaxBodyBytes int64
-	// DisableLocalhostProtection turns off the SDK's DNS-rebinding check
-	// (for a reverse proxy on the same host that keeps the public Host).
+	// DisableLocalhostProtection turns off the loopback Host check (for a
+	// reverse proxy on the same host that keeps the public Host); Host must
+	// then be PublicURL's host when that is set.
 	DisableLocalhostProtection bool
+	// AllowedOrigins are the browser origins allowed to call the endpoint
+	// (nil: DefaultAllowedOrigins; "*": any). See originPolicy.
+	AllowedOrigins []string
+	// PublicURL is the installation's public base URL, if configured; its
+	// origin is always allowed and, behind a proxy, its host is required.
+	PublicURL string
 	// Observe, if set, hears every MCP request as its audit log entry (for
 	// metrics), after the entry is written.
 	Observe func(*store.LogEntry)
@@ -69,6 +76,12 @@ type Handler struct {
 	listCache  sync.Map // filter key -> []*sdk.Tool
 	cacheSize  int64
 	cacheMu    sync.Mutex
+
+	origins  *originPolicy
+	server   *sdk.Server
+	sessions sync.Map // *sdk.ServerSession -> *session (SSE, stdio)
+	sseMu    sync.Mutex
+	sse      map[string]*sseStream // legacy SSE sessions by id
 }
 
 // stateHeader carries the id of the request's *call from the HTTP layer to
@@ -90,7 +103,8 @@ func New(opts Options) *Handler {
 	if opts.Version == "" {
 		opts.Version = "dev"
 	}
-	h := &Handler{opts: opts}
+	h := &Handler{opts: opts, sse: map[string]*sseStream{}}
+	h.origins = newOriginPolicy(opts.AllowedOrigins, opts.PublicURL, opts.DisableLocalhostProtection)
 	srv := sdk.NewServer(&sdk.Implementation{Name: "patchbay", Title: "Patchbay", Version: opts.Version}, &sdk.ServerOptions{
 		Capabilities: &sdk.ServerCapabilities{
 			Tools:   &sdk.ToolCapabilities{ListChanged: false},
@@ -99,11 +113,15 @@ func New(opts Options) *Handler {
 		Logger: quiet(opts.Logger),
 	})
 	srv.AddReceivingMiddleware(h.middleware)
+	srv.AddReceivingMiddleware(discoverMiddleware)
+	srv.AddReceivingMiddleware(h.sessionMiddleware) // outermost
+	h.server = srv
 	h.streamable = sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return srv }, &sdk.StreamableHTTPOptions{
-		Stateless:                  true,
-		JSONResponse:               true,
-		MaxRequestBodyBytes:        opts.MaxBodyBytes,
-		DisableLocalhostProtection: opts.DisableLocalhostProtection,
+		Stateless:           true,
+		JSONResponse:        true,
+		MaxRequestBodyBytes: opts.MaxBodyBytes,
+		// Host and Origin are checked by h.origins for every transport.
+		DisableLocalhostProtection: true,
 		Logger:                     quiet(opts.Logger),
 	})
 	return h
@@ -133,11 +151,15 @@ func newID() string {
 	return hex.EncodeToString(b)
 }
 
-// ServeHTTP answers /mcp/{token}.
+// ServeHTTP answers /mcp/{token} (Streamable HTTP), and the legacy
+// HTTP+SSE transport's /mcp/{token}/sse and /mcp/{token}/message.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	if !h.origins.admitBrowser(w, r) {
+		return
+	}
 	token, rest := splitToken(r.URL.Path)
-	if token == "" || rest != "" {
+	if token == "" || (rest != "" && rest != "/sse" && rest != "/message") {
 		writeJSONError(w, http.StatusNotFound, "not_found", "no MCP server at this URL")
 		return
 	}
@@ -162,6 +184,26 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	set, ok := h.opts.Catalog.ToolSet(acct.Integration)
 	if !ok {
 		writeJSONError(w, http.StatusServiceUnavailable, "unavailable", "the account's integration is not loaded")
+		return
+	}
+	switch {
+	case rest == "/sse" && r.Method == http.MethodGet:
+		h.serveSSE(w, r, admitted{server: srv, account: acct, set: set})
+		return
+	case rest == "/message" && r.Method == http.MethodPost:
+		h.serveSSEMessage(w, r, admitted{server: srv, account: acct, set: set})
+		return
+	case rest == "/message":
+		w.Header().Set("Allow", "POST")
+		writeJSONError(w, http.StatusMethodNotAllowed, "method_not_allowed", "POST the messages of an SSE session here")
+		return
+	case r.Method == http.MethodGet || r.Method == http.MethodDelete:
+		// Stateless Streamable HTTP offers no GET stream and no session to
+		// delete, on every revision; 405 is the answer the spec gives.
+		// (POST to /sse is Streamable HTTP too, for clients that try it
+		// first on a pasted /sse URL.)
+		w.Header().Set("Allow", "POST")
+		writeJSONError(w, http.StatusMethodNotAllowed, "method_not_allowed", "this Streamable HTTP endpoint takes POST; clients of the older HTTP+SSE transport open GET "+strings.TrimSuffix(r.URL.Path, "/sse")+"/sse")
 		return
 	}
 
@@ -192,6 +234,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
+		lenientAccept(r)
 	}
 
 	c := &call{ctx: ctx, server: srv, account: acct, set: set, filter: filterOf(srv.Config), status: "ok"}
@@ -204,6 +247,19 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.streamable.ServeHTTP(rw, r)
 	if r.Method == http.MethodPost {
 		h.log(ctx, srv, acct, env, r, rw.statusCode(), c, start)
+	}
+}
+
+// lenientAccept completes an Accept header that takes JSON (or anything)
+// but does not list both types the SDK insists on: answers are JSON
+// anyway, and clients that send only application/json exist.
+func lenientAccept(r *http.Request) {
+	acc := strings.ToLower(strings.Join(r.Header.Values("Accept"), ","))
+	if strings.Contains(acc, "application/json") && strings.Contains(acc, "text/event-stream") {
+		return
+	}
+	if acc == "" || strings.Contains(acc, "application/json") || strings.Contains(acc, "*/*") {
+		r.Header.Set("Accept", "application/json, text/event-stream")
 	}
 }
 
@@ -332,7 +388,7 @@ func (h *Handler) log(ctx context.Context, srv *store.Server, acct *store.Accoun
 		Error:          c.errText,
 	}
 	c.mu.Unlock()
-	if e.ClientName == "" {
+	if e.ClientName == "" && r != nil {
 		e.ClientName = truncate(r.UserAgent(), 120)
 	}
 	if status >= 400 && e.Status == "ok" {

@@ -30,7 +30,7 @@ func (h *Handler) middleware(next sdk.MethodHandler) sdk.MethodHandler {
 		if method != "tools/list" && method != "tools/call" {
 			return next(ctx, method, req)
 		}
-		c := h.callOf(req)
+		c := h.callOf(ctx, req)
 		if c == nil {
 			// Only reachable if the SDK handler were mounted without ServeHTTP.
 			return nil, &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: "no MCP server for this request"}
@@ -46,7 +46,10 @@ func (h *Handler) middleware(next sdk.MethodHandler) sdk.MethodHandler {
 	}
 }
 
-func (h *Handler) callOf(req sdk.Request) *call {
+func (h *Handler) callOf(ctx context.Context, req sdk.Request) *call {
+	if c, ok := ctx.Value(callKey{}).(*call); ok {
+		return c // a long-lived session's request (sse.go)
+	}
 	extra := req.GetExtra()
 	if extra == nil || extra.Header == nil {
 		return nil
