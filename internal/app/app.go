@@ -48,6 +48,9 @@ type Config struct {
 	OAuthApps map[string]connect.App
 	// DisableLocalhostProtection: see mcp.Options.
 	DisableLocalhostProtection bool
+	// AllowedOrigins: browser origins allowed on the MCP endpoint (nil:
+	// mcp.DefaultAllowedOrigins); see mcp.Options.
+	AllowedOrigins             []string
 	Logger                     *slog.Logger
 	Version                    string
 	Now                        func() time.Time
@@ -62,6 +65,7 @@ type App struct {
 	Metrics  *metrics.Metrics
 	Connect  *connect.Service
 	handler  http.Handler
+	mcp      *mcp.Handler
 	started  time.Time
 }
 
@@ -166,6 +170,10 @@ func (a *App) Close() error { return a.Store.Close() }
 // Handler is the whole HTTP surface.
 func (a *App) Handler() http.Handler { return a.handler }
 
+// MCP is the MCP endpoint's handler, also used to serve one MCP server
+// over stdio.
+func (a *App) MCP() *mcp.Handler { return a.mcp }
+
 func (a *App) routes() http.Handler {
 	mcpHandler := mcp.New(mcp.Options{
 		Store:                      a.Store,
@@ -177,6 +185,8 @@ func (a *App) routes() http.Handler {
 		Now:                        a.cfg.Now,
 		Version:                    a.cfg.Version,
 		DisableLocalhostProtection: a.cfg.DisableLocalhostProtection,
+		AllowedOrigins:             a.cfg.AllowedOrigins,
+		PublicURL:                  a.cfg.PublicURL,
 		Observe:                    a.Metrics.ObserveMCP,
 	})
 	adminAPI := api.New(api.Options{
@@ -189,6 +199,7 @@ func (a *App) routes() http.Handler {
 		VerifyAccount: a.verifyAccount,
 	})
 	mux := http.NewServeMux()
+	a.mcp = mcpHandler
 	mux.Handle("/mcp/", mcpHandler)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
