@@ -46,11 +46,11 @@ type Config struct {
 	UpstreamTimeout time.Duration
 	// OAuthApps are the OAuth apps accounts connect through, by integration.
 	OAuthApps map[string]connect.App
-	// DisableLocalhostProtection: see mcp.Options.
-	DisableLocalhostProtection bool
 	// AllowedOrigins: browser origins allowed on the MCP endpoint (nil:
 	// mcp.DefaultAllowedOrigins); see mcp.Options.
-	AllowedOrigins             []string
+	AllowedOrigins []string
+	// DisableLocalhostProtection: see mcp.Options.
+	DisableLocalhostProtection bool
 	Logger                     *slog.Logger
 	Version                    string
 	Now                        func() time.Time
