@@ -5,11 +5,24 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/patchbay-dev/patchbay/internal/app"
 	"github.com/patchbay-dev/patchbay/internal/connect"
+	"github.com/patchbay-dev/patchbay/internal/mcp"
 )
+
+// splitList splits a comma-separated flag value, dropping empty entries.
+func splitList(s string) []string {
+	out := []string{}
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
 
 func runServe(args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
@@ -19,6 +32,7 @@ func runServe(args []string) error {
 	publicURL := fs.String("public-url", envOr("PATCHBAY_PUBLIC_URL", ""), "public base URL used in MCP URLs, e.g. https://patchbay.example.com (env PATCHBAY_PUBLIC_URL; default: the request's host)")
 	sandboxOrigin := fs.String("sandbox-origin", envOr("PATCHBAY_SANDBOX_ORIGIN", ""), "origin of a Gong sandbox accounts may use as their API host (env PATCHBAY_SANDBOX_ORIGIN)")
 	behindProxy := fs.Bool("behind-proxy", false, "a reverse proxy on this host forwards requests with the public Host header (turns off the loopback Host check)")
+	allowedOrigins := fs.String("allowed-origins", envOr("PATCHBAY_ALLOWED_ORIGINS", strings.Join(mcp.DefaultAllowedOrigins, ",")), "comma-separated browser origins allowed on the MCP endpoint (with CORS); an origin without a port allows every port, * allows any (env PATCHBAY_ALLOWED_ORIGINS)")
 	defCleanup, err := time.ParseDuration(envOr("PATCHBAY_CLEANUP_INTERVAL", "1m"))
 	if err != nil || defCleanup <= 0 {
 		return fmt.Errorf("PATCHBAY_CLEANUP_INTERVAL: want a positive duration such as 1m")
@@ -50,6 +64,7 @@ func runServe(args []string) error {
 		PublicURL:                  *publicURL,
 		SandboxOrigin:              *sandboxOrigin,
 		DisableLocalhostProtection: *behindProxy,
+		AllowedOrigins:             splitList(*allowedOrigins),
 		CleanupInterval:            *cleanupInterval,
 		Logger:                     log,
 	})
