@@ -47,6 +47,9 @@ type ServerConfig struct {
 	// HideToolsMissingScopes leaves tools whose scopes the account was not
 	// granted out of tools/list (they fail early on tools/call either way).
 	HideToolsMissingScopes bool `json:"hide_tools_missing_scopes,omitempty"`
+	// SearchFetch adds the search and fetch tools ChatGPT deep research
+	// requires (over the account's calls).
+	SearchFetch bool `json:"search_fetch,omitempty"`
 }
 
 // Server is an MCP server: a token-scoped view of one account.
