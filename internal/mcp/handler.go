@@ -15,7 +15,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -66,6 +68,12 @@ type Options struct {
 	// Observe, if set, hears every MCP request as its audit log entry (for
 	// metrics), after the entry is written.
 	Observe func(*store.LogEntry)
+	// Limiter slows and then refuses sources that keep presenting unknown
+	// tokens or wrong API tokens (see limiter.go).
+	Limiter LimiterConfig
+	// Quota, if set, is asked before every upstream call; an error ends the
+	// call with an isError result carrying its text.
+	Quota func(ctx context.Context, srv *store.Server, acct *store.Account) error
 }
 
 // Handler is the /mcp/ endpoint.
@@ -78,6 +86,7 @@ type Handler struct {
 	cacheMu    sync.Mutex
 
 	origins  *originPolicy
+	limiter  *failureLimiter
 	server   *sdk.Server
 	sessions sync.Map // *sdk.ServerSession -> *session (SSE, stdio)
 	sseMu    sync.Mutex
@@ -105,6 +114,7 @@ func New(opts Options) *Handler {
 	}
 	h := &Handler{opts: opts, sse: map[string]*sseStream{}}
 	h.origins = newOriginPolicy(opts.AllowedOrigins, opts.PublicURL, opts.DisableLocalhostProtection)
+	h.limiter = newFailureLimiter(opts.Limiter)
 	srv := sdk.NewServer(&sdk.Implementation{Name: "patchbay", Title: "Patchbay", Version: opts.Version}, &sdk.ServerOptions{
 		Capabilities: &sdk.ServerCapabilities{
 			Tools:   &sdk.ToolCapabilities{ListChanged: false},
@@ -164,10 +174,19 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
+	src := h.limiter.source(r)
+	if delay, retry := h.limiter.admit(src); retry > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(retry.Seconds()))))
+		writeJSONError(w, http.StatusTooManyRequests, "too_many_failures", "too many requests with an unknown MCP URL or a wrong API token came from this address; retry later")
+		return
+	} else if delay > 0 {
+		h.limiter.cfg.Sleep(ctx, delay)
+	}
 	srv, acct, err := h.resolve(ctx, token)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			// Unknown, expired and revoked tokens answer alike.
+			h.limiter.fail(src)
 			writeJSONError(w, http.StatusNotFound, "not_found", "no MCP server at this URL")
 			return
 		}
@@ -176,6 +195,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if srv.Config.RequireAPITokenAuth && !h.apiTokenOK(ctx, r) {
+		h.limiter.fail(src)
 		w.Header().Set("WWW-Authenticate", `Bearer realm="patchbay", error="invalid_token", error_description="this MCP server requires an API token in the Authorization header"`)
 		writeJSONError(w, http.StatusUnauthorized, "unauthorized", "this MCP server requires Authorization: Bearer <API token>")
 		h.log(ctx, srv, acct, envelope{}, r, http.StatusUnauthorized, &call{status: "denied", errText: "missing or invalid API token"}, start)

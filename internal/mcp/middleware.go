@@ -148,6 +148,19 @@ func (h *Handler) callTool(ctx context.Context, c *call, req *sdk.CallToolReques
 		c.note("error", 0, msg, nil)
 		return toolResult(req, upstream.Fail(msg, nil)), nil
 	}
+	if h.opts.Quota != nil {
+		// Budgets are spent only by calls that would reach upstream.
+		if err := h.opts.Quota(ctx, c.server, c.account); err != nil {
+			res := upstream.Fail(err.Error(), nil)
+			var be interface{ RateLimit() *upstream.RateLimit }
+			if errors.As(err, &be) {
+				res.RateLimit = be.RateLimit()
+				res.Body = map[string]any{"error": upstream.ErrorBody{Status: http.StatusTooManyRequests, Message: err.Error(), RateLimit: res.RateLimit}}
+			}
+			c.note("denied", 0, err.Error(), res.RateLimit)
+			return toolResult(req, res), nil
+		}
+	}
 	auth, err := h.opts.Auth(ctx, c.account)
 	if err != nil {
 		c.note("error", 0, err.Error(), nil)
