@@ -19,6 +19,7 @@ type configJSON struct {
 	Tags                   []string `json:"tags"`
 	RequireAPITokenAuth    bool     `json:"require_api_token_auth"`
 	HideToolsMissingScopes bool     `json:"hide_tools_missing_scopes"`
+	SearchFetch            bool     `json:"search_fetch"`
 }
 
 type serverJSON struct {
@@ -35,7 +36,7 @@ type serverJSON struct {
 }
 
 func toServerJSON(s *store.Server) serverJSON {
-	cfg := configJSON{Methods: s.Config.Methods, Tags: s.Config.Tags, RequireAPITokenAuth: s.Config.RequireAPITokenAuth, HideToolsMissingScopes: s.Config.HideToolsMissingScopes}
+	cfg := configJSON{Methods: s.Config.Methods, Tags: s.Config.Tags, RequireAPITokenAuth: s.Config.RequireAPITokenAuth, HideToolsMissingScopes: s.Config.HideToolsMissingScopes, SearchFetch: s.Config.SearchFetch}
 	if cfg.Methods == nil {
 		cfg.Methods = []string{}
 	}
@@ -53,6 +54,7 @@ type configBody struct {
 	Tags                   []string `json:"tags"`
 	RequireAPITokenAuth    bool     `json:"require_api_token_auth"`
 	HideToolsMissingScopes bool     `json:"hide_tools_missing_scopes"`
+	SearchFetch            bool     `json:"search_fetch"`
 }
 
 func cleanList(field string, l []string) ([]string, error) {
@@ -75,7 +77,9 @@ func cleanList(field string, l []string) ([]string, error) {
 }
 
 func (c *configBody) toStore() (store.ServerConfig, error) {
-	return ServerConfig(c.Methods, c.Tags, c.RequireAPITokenAuth, c.HideToolsMissingScopes)
+	cfg, err := ServerConfig(c.Methods, c.Tags, c.RequireAPITokenAuth, c.HideToolsMissingScopes)
+	cfg.SearchFetch = c.SearchFetch
+	return cfg, err
 }
 
 type createServerBody struct {
