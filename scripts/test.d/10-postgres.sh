@@ -79,7 +79,7 @@ pg_start() {
     opts="-p $port -k $pg_dir -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     if pg_as "$pg_bin/pg_ctl" -D "$pg_dir/data" -o "$opts" -l "$pg_dir/log" -w -t 60 start >/dev/null 2>&1; then
       export PATCHBAY_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
-      echo "PostgreSQL $("$pg_bin/postgres" --version | awk '{print $NF}') on 127.0.0.1:$port (data in $pg_dir)"
+      echo "PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port (data in $pg_dir)"
       return 0
     fi
   done
