@@ -18,6 +18,8 @@ Usage:
   patchbay rotate-key                                 re-encrypt credentials under a new key
   patchbay migrate-data --from URL --to URL [--force] copy every row between SQLite and PostgreSQL
   patchbay sandbox gong [--addr HOST:PORT] [--seed N] the Gong API emulator alone
+  patchbay stdio --url MCP_URL [--header 'K: V']      stdio <-> Streamable HTTP bridge for desktop MCP clients
+  patchbay stdio --server ID                          one MCP server of the database, over stdio
   patchbay version
 
 Run "patchbay COMMAND -h" for a command's flags.
@@ -50,6 +52,8 @@ func run(args []string) error {
 		return runRotateKey(rest)
 	case "migrate-data":
 		return runMigrateData(rest)
+	case "stdio":
+		return runStdio(rest)
 	case "sandbox":
 		return runSandbox(rest)
 	case "version":
