@@ -42,6 +42,9 @@ type Config struct {
 	SandboxOrigin string
 	// CleanupInterval is how often expired MCP servers are deleted.
 	CleanupInterval time.Duration
+	// PollInterval is how often composite tools check on started work
+	// (default 2 s).
+	PollInterval time.Duration
 	// UpstreamTimeout bounds one upstream call.
 	UpstreamTimeout time.Duration
 	// OAuthApps are the OAuth apps accounts connect through, by integration.
@@ -176,6 +179,7 @@ func (a *App) MCP() *mcp.Handler { return a.mcp }
 
 func (a *App) routes() http.Handler {
 	mcpHandler := mcp.New(mcp.Options{
+		PollInterval:               a.cfg.PollInterval,
 		Store:                      a.Store,
 		Catalog:                    a.Catalog,
 		Upstream:                   a.Upstream,

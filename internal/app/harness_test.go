@@ -75,6 +75,7 @@ func newEnv(t *testing.T) *env {
 		SandboxOrigin:   sb.URL,
 		Now:             e.clock.Now,
 		UpstreamTimeout: 5 * time.Second,
+		PollInterval:    5 * time.Millisecond,
 		Logger:          slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	if err != nil {

@@ -35,7 +35,9 @@ type Integration struct {
 	// Excluded names operations that deliberately have no tool, with why.
 	Excluded []Exclusion `yaml:"excluded"`
 
-	Records    []*Record             `yaml:"-"`
+	Records []*Record `yaml:"-"`
+	// Composites are multi-step tools over documented methods (composites.yaml).
+	Composites []*Composite          `yaml:"-"`
 	Operations map[string]*Operation `yaml:"-"` // by operationId
 	Doc        *openapi3.T           `yaml:"-"`
 	// Version changes whenever the definition's bytes change; caches key on it.
@@ -115,6 +117,44 @@ type Record struct {
 	Formats map[string]Format `yaml:"formats"`
 
 	File string `yaml:"-"` // where the record was read from, for errors
+}
+
+// Composite is a tool that runs a start method and then polls another
+// until the work is done, so an LLM never takes "accepted" for "done".
+type Composite struct {
+	Name        string   `yaml:"name"`
+	Title       string   `yaml:"title"`
+	Description string   `yaml:"description"`
+	Tags        []string `yaml:"tags"`
+	// Start is the tool that kicks the work off; its input schema is the
+	// composite's.
+	Start string `yaml:"start"`
+	// Require lists start arguments the composite needs beyond the start
+	// tool's own required ones.
+	Require []string `yaml:"require"`
+	// Omit drops rarely needed start arguments from the composite (they stay
+	// on the start tool itself).
+	Omit []string      `yaml:"omit"`
+	Poll CompositePoll `yaml:"poll"`
+	// WaitSeconds is how long the composite waits by default, and at most.
+	WaitSeconds    int `yaml:"wait_seconds"`
+	MaxWaitSeconds int `yaml:"max_wait_seconds"`
+
+	File string `yaml:"-"`
+}
+
+// CompositePoll says how to check on the work and when it is finished.
+type CompositePoll struct {
+	Tool string `yaml:"tool"`
+	// Arguments of the poll tool: "start.<dotted path>" reads the start
+	// answer, "args.<name>" the composite's own arguments.
+	Arguments map[string]string `yaml:"arguments"`
+	// Until "success": done as soon as the poll tool answers without error
+	// (404 means not yet). Otherwise Status names the answer's status field.
+	Until  string   `yaml:"until"`
+	Status string   `yaml:"status"`
+	Done   []string `yaml:"done"`
+	Failed []string `yaml:"failed"`
 }
 
 // Format is an alternative rendering of a tool's answer.
@@ -213,6 +253,15 @@ func Load(fsys fs.FS) (*Integration, error) {
 		for _, r := range recs {
 			r.File = f
 			in.Records = append(in.Records, r)
+		}
+	}
+	if b, err := fs.ReadFile(fsys, "composites.yaml"); err == nil {
+		hash.Write(b)
+		if err := decodeStrict(b, &in.Composites); err != nil {
+			return nil, fmt.Errorf("composites.yaml: %w", err)
+		}
+		for _, c := range in.Composites {
+			c.File = "composites.yaml"
 		}
 	}
 	in.Version = hash.sum()

@@ -53,6 +53,8 @@ type Options struct {
 	Logger   *slog.Logger
 	Now      func() time.Time
 	Version  string
+	// PollInterval is how often composite tools check on started work.
+	PollInterval time.Duration
 	// MaxBodyBytes bounds an MCP request body; larger ones get 413.
 	MaxBodyBytes int64
 	// DisableLocalhostProtection turns off the loopback Host check (for a
@@ -80,10 +82,13 @@ type Options struct {
 type Handler struct {
 	opts       Options
 	streamable *sdk.StreamableHTTPHandler
-	inflight   sync.Map // request id -> *call
-	listCache  sync.Map // filter key -> []*sdk.Tool
-	cacheSize  int64
-	cacheMu    sync.Mutex
+	// streamableSSE answers as an event stream, for tool calls that asked
+	// for progress notifications (a JSON answer cannot carry them).
+	streamableSSE *sdk.StreamableHTTPHandler
+	inflight      sync.Map // request id -> *call
+	listCache     sync.Map // filter key -> []*sdk.Tool
+	cacheSize     int64
+	cacheMu       sync.Mutex
 
 	origins  *originPolicy
 	limiter  *failureLimiter
@@ -131,6 +136,12 @@ func New(opts Options) *Handler {
 		JSONResponse:        true,
 		MaxRequestBodyBytes: opts.MaxBodyBytes,
 		// Host and Origin are checked by h.origins for every transport.
+		DisableLocalhostProtection: true,
+		Logger:                     quiet(opts.Logger),
+	})
+	h.streamableSSE = sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return srv }, &sdk.StreamableHTTPOptions{
+		Stateless:                  true,
+		MaxRequestBodyBytes:        opts.MaxBodyBytes,
 		DisableLocalhostProtection: true,
 		Logger:                     quiet(opts.Logger),
 	})
@@ -264,7 +275,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r.Header.Set(stateHeader, id)
 
 	rw := &recorder{ResponseWriter: w, call: c}
-	h.streamable.ServeHTTP(rw, r)
+	if env.Progress && strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+		h.streamableSSE.ServeHTTP(rw, r)
+	} else {
+		h.streamable.ServeHTTP(rw, r)
+	}
 	if r.Method == http.MethodPost {
 		h.log(ctx, srv, acct, env, r, rw.statusCode(), c, start)
 	}
@@ -350,6 +365,7 @@ func writeMethodNotFound(w http.ResponseWriter, id json.RawMessage, method strin
 type envelope struct {
 	ID            json.RawMessage
 	HasID         bool
+	Progress      bool // a tools/call that asked for progress notifications
 	Method        string
 	Tool          string
 	ClientName    string
@@ -382,6 +398,7 @@ func peek(body []byte) envelope {
 	}
 	if msg.Method == "tools/call" {
 		e.Tool = msg.Params.Name
+		_, e.Progress = msg.Params.Meta["progressToken"]
 	}
 	if raw, ok := msg.Params.Meta["io.modelcontextprotocol/clientInfo"]; ok && e.ClientName == "" {
 		var ci struct{ Name, Version string }

@@ -39,6 +39,8 @@ type Tool struct {
 	Params    []integration.Param // resolved: never empty for an operation with inputs
 	// Paginated tools accept next_cursor and answer {result, next_cursor}.
 	Paginated bool
+	// Composite is set on multi-step tools (start, then poll until done).
+	Composite *CompositeTool
 	// RequiredBodyObjects are top-level body objects upstream requires even
 	// when all their fields are optional (Gong's "filter"); Build sends {}.
 	RequiredBodyObjects []string
@@ -111,7 +113,7 @@ func Singular(resource string) string {
 
 // cursorDescription tells the LLM how to page: exact round-tripping matters
 // because Gong's cursors are opaque signed strings.
-const cursorDescription = "Cursor for the next page: pass the next_cursor value of the previous answer exactly as received. Omit it for the first page."
+const cursorDescription = "The previous answer's next_cursor, exactly as received; omit for the first page."
 
 // Generate builds the tool set of an integration: one tool per documentation
 // record (the quality gate: no record, no tool).
@@ -127,6 +129,9 @@ func Generate(in *integration.Integration) (*Set, error) {
 		}
 		set.byName[t.Name] = t
 		set.Tools = append(set.Tools, t)
+	}
+	if err := set.addComposites(in); err != nil {
+		return nil, err
 	}
 	sort.Slice(set.Tools, func(i, j int) bool { return set.Tools[i].Name < set.Tools[j].Name })
 	return set, nil
@@ -239,13 +244,13 @@ func describe(t *Tool, r *integration.Record) string {
 	var b strings.Builder
 	b.WriteString(strings.TrimSpace(r.Description))
 	if t.Paginated {
-		b.WriteString("\nAnswers {result, next_cursor}; when next_cursor is not null, call again with it to get the next page.")
+		b.WriteString("\nPaged: answers {result, next_cursor}.")
 	}
 	if r.Credits {
 		b.WriteString("\nCost: spends Gong credits on every call.")
 	}
 	if len(t.Scopes) > 0 {
-		b.WriteString("\nGong OAuth scope: " + strings.Join(t.Scopes, ", ") + ".")
+		b.WriteString("\nScope: " + strings.Join(t.Scopes, ", ") + ".")
 	}
 	return b.String()
 }

@@ -1,0 +1,141 @@
+package mcp
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/patchbay-dev/patchbay/internal/tools"
+	"github.com/patchbay-dev/patchbay/internal/upstream"
+)
+
+// DefaultPollInterval is how often a composite tool checks on the work.
+const DefaultPollInterval = 2 * time.Second
+
+// runComposite starts the work, then polls until it is done, failed, or
+// the wait runs out, and answers which — never "done" for work that is
+// only accepted. Progress notifications go to clients that asked for them.
+func (h *Handler) runComposite(ctx context.Context, c *call, req *sdk.CallToolRequest, auth upstream.Auth, t *tools.Tool, args map[string]any) *upstream.Result {
+	comp := t.Composite
+	wait := time.Duration(comp.Def.WaitSeconds) * time.Second
+	if v, ok := args[tools.WaitArg]; ok {
+		var secs int
+		fmt.Sscan(fmt.Sprint(v), &secs)
+		wait = time.Duration(secs) * time.Second
+	}
+	delete(args, tools.WaitArg)
+
+	start := h.opts.Upstream.Call(ctx, c.set.Integration, c.account.BaseURL, auth, comp.Start, args)
+	if start.IsError {
+		return start // nothing was started: the error says why
+	}
+	pollArgs, err := pollArguments(comp.Def.Poll.Arguments, start.Body, args)
+	if err != nil {
+		return upstream.Fail(fmt.Sprintf("%s was accepted, but its answer lacks %v, so it cannot be followed; its answer: %v", comp.Start.Name, err, start.Body), nil)
+	}
+	interval := h.opts.PollInterval
+	if interval <= 0 {
+		interval = DefaultPollInterval
+	}
+	progress := req.Params.GetProgressToken()
+	deadline := time.Now().Add(wait)
+	var last *upstream.Result
+	for i := 1; ; i++ {
+		last = h.opts.Upstream.Call(ctx, c.set.Integration, c.account.BaseURL, auth, comp.Poll, pollArgs)
+		state, status := classify(comp, last)
+		switch state {
+		case "done":
+			return &upstream.Result{Body: map[string]any{"status": "done", "started": start.Body, "result": last.Body}, Status: last.Status}
+		case "failed":
+			return &upstream.Result{Body: map[string]any{"status": "failed", "started": start.Body, "result": last.Body,
+				"message": fmt.Sprintf("%s reports %s", comp.Poll.Name, status)}, IsError: true, Status: last.Status, Err: "composite failed: " + status}
+		case "error":
+			last.Body = map[string]any{"status": "unknown", "started": start.Body, "poll_error": last.Body,
+				"message": fmt.Sprintf("%s was accepted, but checking on it with %s failed; check again with %v", comp.Start.Name, comp.Poll.Name, pollArgs)}
+			return last
+		}
+		if progress != nil {
+			_ = req.Session.NotifyProgress(ctx, &sdk.ProgressNotificationParams{
+				ProgressToken: progress, Progress: float64(i),
+				Message: fmt.Sprintf("waiting for %s: %s", comp.Start.Name, status),
+			})
+		}
+		if !time.Now().Add(interval).Before(deadline) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return upstream.Fail("the request was cancelled while waiting; the work goes on upstream", nil)
+		case <-time.After(interval):
+		}
+	}
+	return &upstream.Result{Body: map[string]any{
+		"status":  "still_processing",
+		"started": start.Body,
+		"result":  last.Body,
+		"message": fmt.Sprintf("Not finished after %s. It was started and goes on; check again later with %s and arguments %v.", wait, comp.Poll.Name, pollArgs),
+	}, Status: last.Status}
+}
+
+// classify reads one poll answer: done, failed, pending, or error.
+func classify(comp *tools.CompositeTool, r *upstream.Result) (state, status string) {
+	p := comp.Def.Poll
+	if p.Until == "success" {
+		switch {
+		case !r.IsError:
+			return "done", "ready"
+		case r.Status == http.StatusNotFound:
+			return "pending", "processing"
+		}
+		return "error", ""
+	}
+	if r.IsError {
+		return "error", ""
+	}
+	body, _ := r.Body.(map[string]any)
+	status = fmt.Sprint(lookup(body, p.Status))
+	switch {
+	case slices.Contains(p.Done, status):
+		return "done", status
+	case slices.Contains(p.Failed, status):
+		return "failed", status
+	}
+	return "pending", status
+}
+
+// pollArguments fills the poll tool's arguments from the start answer
+// ("start.x.y") and the composite's arguments ("args.x").
+func pollArguments(spec map[string]string, startBody any, args map[string]any) (map[string]any, error) {
+	out := map[string]any{}
+	for name, src := range spec {
+		var v any
+		if rest, ok := strings.CutPrefix(src, "start."); ok {
+			m, _ := startBody.(map[string]any)
+			v = lookup(m, rest)
+		} else if rest, ok := strings.CutPrefix(src, "args."); ok {
+			v = args[rest]
+		}
+		if v == nil {
+			return nil, fmt.Errorf("%s", src)
+		}
+		out[name] = fmt.Sprint(v)
+	}
+	return out, nil
+}
+
+func lookup(m map[string]any, dotted string) any {
+	var cur any = m
+	for _, part := range strings.Split(dotted, ".") {
+		mm, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = mm[part]
+	}
+	return cur
+}
