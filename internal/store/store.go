@@ -50,6 +50,25 @@ type ServerConfig struct {
 	// SearchFetch adds the search and fetch tools ChatGPT deep research
 	// requires (over the account's calls).
 	SearchFetch bool `json:"search_fetch,omitempty"`
+	// Budget caps the calls this server makes upstream; nil = no cap.
+	Budget *Budget `json:"budget,omitempty"`
+}
+
+// Budget caps upstream calls per minute and per day (UTC); 0 = no cap.
+type Budget struct {
+	PerMinute int `json:"per_minute,omitempty"`
+	PerDay    int `json:"per_day,omitempty"`
+}
+
+// IsZero reports whether the budget caps nothing.
+func (b *Budget) IsZero() bool { return b == nil || (b.PerMinute <= 0 && b.PerDay <= 0) }
+
+// QuotaCharge is one call charged to one budget counter.
+type QuotaCharge struct {
+	Scope  string    // whose budget, e.g. "server:<id>" or "account:<id>"
+	Window string    // "minute" or "day"
+	Start  time.Time // the start of the current window
+	Limit  int       // the most calls the window allows
 }
 
 // Server is an MCP server: a token-scoped view of one account.
@@ -183,6 +202,19 @@ type Store interface {
 	CreateOAuthState(ctx context.Context, st *OAuthState) error
 	// ConsumeOAuthState deletes and returns a state; each works once.
 	ConsumeOAuthState(ctx context.Context, hash string) (*OAuthState, error)
+
+	// SpendQuota charges one call to every counter, all or none: if any
+	// counter would go past its limit, nothing is charged and the index of
+	// the first such charge is returned; -1 means all were charged. A
+	// counter whose window is older than the charge's starts again at 0.
+	SpendQuota(ctx context.Context, charges []QuotaCharge) (int, error)
+	// QuotaUsed is how many calls a counter holds for the window starting
+	// at start (0 when its last call was in an earlier window).
+	QuotaUsed(ctx context.Context, scope, window string, start time.Time) (int, error)
+	// AccountBudget is an account's budget (zero when none is set).
+	AccountBudget(ctx context.Context, accountID string) (Budget, error)
+	// SetAccountBudget sets an account's budget; a zero budget removes it.
+	SetAccountBudget(ctx context.Context, accountID string, b Budget) error
 
 	Ping(ctx context.Context) error
 	Close() error

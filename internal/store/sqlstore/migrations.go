@@ -103,6 +103,26 @@ ALTER TABLE integrated_accounts ADD COLUMN refresh_lease_until BIGINT;
 CREATE INDEX integrated_accounts_external ON integrated_accounts (integration, external_id);
 `,
 	},
+	{
+		// Quota guard: account budgets (server budgets live in the server's
+		// config) and one counter per budget and window, shared by replicas.
+		version: 4,
+		sql: `
+CREATE TABLE quota_budgets (
+	scope      TEXT PRIMARY KEY,
+	per_minute BIGINT NOT NULL,
+	per_day    BIGINT NOT NULL,
+	updated_at BIGINT NOT NULL
+);
+CREATE TABLE quota_counters (
+	scope        TEXT NOT NULL,
+	win          TEXT NOT NULL,
+	window_start BIGINT NOT NULL,
+	used         BIGINT NOT NULL,
+	PRIMARY KEY (scope, win)
+);
+`,
+	},
 }
 
 func init() {

@@ -35,6 +35,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AccountByExternalID", testAccountByExternalID},
 		{"RefreshLease", testRefreshLease},
 		{"OAuthStates", testOAuthStates},
+		{"QuotaSpend", testQuotaSpend},
+		{"QuotaConcurrent", testQuotaConcurrent},
+		{"AccountBudget", testAccountBudget},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
