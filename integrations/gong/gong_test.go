@@ -8,8 +8,11 @@ import (
 	"strings"
 	"testing"
 
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
 	"github.com/patchbay-dev/patchbay/integrations/gong"
 	"github.com/patchbay-dev/patchbay/internal/integration"
+	"github.com/patchbay-dev/patchbay/internal/mcp"
 	"github.com/patchbay-dev/patchbay/internal/tools"
 )
 
@@ -234,45 +237,24 @@ func hasCursor(op *integration.Operation) bool {
 	return false
 }
 
-// listedTool is a tool as an MCP tools/list answer shows it.
-type listedTool struct {
-	Name        string          `json:"name"`
-	Title       string          `json:"title"`
-	Description string          `json:"description"`
-	InputSchema json.RawMessage `json:"inputSchema"`
-	Annotations struct {
-		Title           string `json:"title"`
-		ReadOnlyHint    bool   `json:"readOnlyHint"`
-		DestructiveHint bool   `json:"destructiveHint"`
-		IdempotentHint  bool   `json:"idempotentHint"`
-		OpenWorldHint   bool   `json:"openWorldHint"`
-	} `json:"annotations"`
-}
-
+// The budget is measured on the wire form: the tools/list result exactly
+// as the MCP endpoint renders it (internal/mcp.SDKTool).
 func TestToolListFitsTheTokenBudget(t *testing.T) {
 	t.Parallel()
 	_, set := load(t)
-	var list struct {
-		Tools []listedTool `json:"tools"`
-	}
+	res := &sdk.ListToolsResult{}
 	sizes := map[string]int{}
 	for _, tool := range set.Tools {
-		lt := listedTool{Name: tool.Name, Title: tool.Title, Description: tool.Description, InputSchema: tool.InputSchema}
-		a := tool.Annotations
-		lt.Annotations.Title = a.Title
-		lt.Annotations.ReadOnlyHint = a.ReadOnlyHint
-		lt.Annotations.DestructiveHint = a.DestructiveHint
-		lt.Annotations.IdempotentHint = a.IdempotentHint
-		lt.Annotations.OpenWorldHint = a.OpenWorldHint
-		list.Tools = append(list.Tools, lt)
-		b, _ := json.Marshal(lt)
+		st := mcp.SDKTool(tool)
+		res.Tools = append(res.Tools, st)
+		b, _ := json.Marshal(st)
 		sizes[tool.Name] = len(b)
 	}
-	b, err := json.Marshal(list)
+	b, err := json.Marshal(res)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("tools/list of %d Gong tools: %d bytes, about %d tokens (bytes/4); budget %d bytes", len(list.Tools), len(b), len(b)/4, toolsBudget)
+	t.Logf("tools/list of %d Gong tools: %d bytes, about %d tokens (bytes/4); budget %d bytes", len(res.Tools), len(b), len(b)/4, toolsBudget)
 	names := make([]string, 0, len(sizes))
 	for n := range sizes {
 		names = append(names, n)

@@ -19,6 +19,8 @@ func TestRecordsBuildGongRequests(t *testing.T) {
 		method string
 		target string // path and query
 		body   string
+		// multipart names the file part whose content body is, if any.
+		multipart string
 	}{
 		{
 			tool:   "list_all_gong_calls_extensive",
@@ -40,8 +42,13 @@ func TestRecordsBuildGongRequests(t *testing.T) {
 		{
 			tool:   "list_all_gong_crm_entities",
 			args:   map[string]any{"integrationId": "6286478263646", "objectType": "DEAL", "objectsCrmIds": []any{"1234", "8765"}},
-			method: "GET", target: "/v2/crm/entities?integrationId=6286478263646&objectType=DEAL",
-			body: `["1234","8765"]`,
+			method: "GET", target: "/v2/crm/entities?integrationId=6286478263646&objectType=DEAL&objectsCrmIds=1234&objectsCrmIds=8765",
+		},
+		{
+			tool:   "upload_gong_crm_data",
+			args:   map[string]any{"integrationId": "1", "objectType": "ACCOUNT", "clientRequestId": "r1", "objects": []any{map[string]any{"objectId": "a1"}}},
+			method: "POST", target: "/v2/crm/entities?clientRequestId=r1&integrationId=1&objectType=ACCOUNT",
+			multipart: "dataFile", body: "{\"objectId\":\"a1\"}\n",
 		},
 		{
 			tool:   "upload_gong_crm_schema_fields",
@@ -101,7 +108,18 @@ func TestRecordsBuildGongRequests(t *testing.T) {
 				t.Errorf("request %s %s, want %s %s", req.Method, got, tc.method, tc.target)
 			}
 			var body string
-			if req.Body != nil {
+			if tc.multipart != "" {
+				// A file part: read it back the way Gong would.
+				if err := req.ParseMultipartForm(1 << 20); err != nil {
+					t.Fatalf("not a multipart body: %v", err)
+				}
+				f, _, err := req.FormFile(tc.multipart)
+				if err != nil {
+					t.Fatalf("no %s part: %v", tc.multipart, err)
+				}
+				b, _ := io.ReadAll(f)
+				body = string(b)
+			} else if req.Body != nil {
 				b, _ := io.ReadAll(req.Body)
 				body = string(b)
 			}

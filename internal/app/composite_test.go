@@ -177,3 +177,33 @@ func TestCompositeSendsProgress(t *testing.T) {
 		t.Errorf("status %v, %d progress notifications (%v)", body["status"], len(notes), notes)
 	}
 }
+
+func TestCompositeCRMUpload(t *testing.T) {
+	e := newEnv(t)
+	cs := e.connect(e.server(map[string]any{}).URL, nil)
+	integ := e.sandbox.Company().CRMIntegrations[0]
+	stop := advancing(e)
+	defer stop()
+	objects := []any{
+		map[string]any{"objectId": "acct-test-1", "name": "Umbrella Corp"},
+		map[string]any{"objectId": "acct-test-2", "name": "Wayne Enterprises"},
+	}
+	got, isErr := call(t, cs, "upload_gong_crm_data_and_wait", map[string]any{
+		"integrationId": integ.ID, "objectType": "ACCOUNT", "clientRequestId": "up-1", "objects": objects,
+	})
+	if isErr || got["status"] != "done" || fmt.Sprint(got["result"].(map[string]any)["status"]) != "DONE" {
+		t.Fatalf("upload: %v", got)
+	}
+	// The objects went up as an LDJSON file and are now Gong's.
+	listed, isErr := call(t, cs, "list_all_gong_crm_entities", map[string]any{"integrationId": integ.ID, "objectType": "ACCOUNT", "objectsCrmIds": []any{"acct-test-1", "acct-test-2"}})
+	if isErr || !strings.Contains(fmt.Sprint(listed), "Wayne Enterprises") || !strings.Contains(fmt.Sprint(listed), "Umbrella Corp") {
+		t.Errorf("uploaded objects not found: %v", listed)
+	}
+	// The same clientRequestId again is refused at the start.
+	again, isErr := call(t, cs, "upload_gong_crm_data_and_wait", map[string]any{
+		"integrationId": integ.ID, "objectType": "ACCOUNT", "clientRequestId": "up-1", "objects": objects,
+	})
+	if !isErr || fmt.Sprint(again["error"].(map[string]any)["status"]) != "409" {
+		t.Errorf("reused clientRequestId: %v", again)
+	}
+}

@@ -189,6 +189,10 @@ type Param struct {
 	Required    bool   `yaml:"required"`
 	// Schema overrides or extends the upstream schema (format, enum, ...).
 	Schema map[string]any `yaml:"schema"`
+	// FileFormat, for in: file, says how the argument becomes a multipart
+	// file part named Field: "ldjson" writes an array of objects one JSON
+	// object per line.
+	FileFormat string `yaml:"file_format"`
 }
 
 // Standard methods; anything else is a custom method.
@@ -388,8 +392,12 @@ func (in *Integration) validate() error {
 			}
 			switch p.In {
 			case "path", "query", "body":
+			case "file":
+				if p.FileFormat != "ldjson" || len(p.Schema) == 0 {
+					return at(f+".file_format", "a file parameter needs file_format: ldjson and a schema")
+				}
 			default:
-				return at(f+".in", "must be path, query or body, not %q", p.In)
+				return at(f+".in", "must be path, query, body or file, not %q", p.In)
 			}
 			if p.In == "path" && !strings.Contains(op.Path, "{"+p.field()+"}") {
 				return at(f+".field", "path %s has no {%s}", op.Path, p.field())

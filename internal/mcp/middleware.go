@@ -72,7 +72,7 @@ func (h *Handler) listTools(c *call) *sdk.ListToolsResult {
 		}
 		list = allowed
 	}
-	res := &sdk.ListToolsResult{Tools: list}
+	res := &sdk.ListToolsResult{Tools: h.searchFetchList(c, list)}
 	// A server's list is its own: private, not shared between users.
 	res.TTLMs, res.CacheScope = listTTLMs, "private"
 	return res
@@ -124,6 +124,9 @@ func SDKTool(t *tools.Tool) *sdk.Tool {
 
 func (h *Handler) callTool(ctx context.Context, c *call, req *sdk.CallToolRequest) (sdk.Result, error) {
 	name := req.Params.Name
+	if res, ok := h.searchFetch(ctx, c, req); ok {
+		return res, nil // search and fetch (searchfetch.go)
+	}
 	c.mu.Lock()
 	c.tool = name
 	c.mu.Unlock()

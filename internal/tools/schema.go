@@ -55,6 +55,9 @@ func rawUpstreamSchema(op *integration.Operation, p integration.Param) (map[stri
 				return s, nil
 			}
 		}
+	case "file":
+		// Described by the record: the document only says "binary".
+		return map[string]any{}, nil
 	case "body":
 		body := bodySchema(op)
 		if body == nil {

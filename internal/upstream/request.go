@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -49,6 +50,7 @@ func Build(ctx context.Context, baseURL string, t *tools.Tool, args map[string]a
 	query := url.Values{}
 	var body any
 	hasBody := false
+	var files []filePart
 
 	for _, p := range t.Params {
 		v, ok := args[p.Name]
@@ -64,6 +66,12 @@ func Build(ctx context.Context, baseURL string, t *tools.Tool, args map[string]a
 			path = strings.Replace(path, "{"+p.UpstreamField()+"}", url.PathEscape(s), 1)
 		case "query":
 			addQuery(query, p.UpstreamField(), v)
+		case "file":
+			content, err := ldjson(p.Name, v)
+			if err != nil {
+				return nil, err
+			}
+			files = append(files, filePart{field: p.UpstreamField(), content: content})
 		case "body":
 			hasBody = true
 			if p.UpstreamField() == "." {
@@ -110,6 +118,9 @@ func Build(ctx context.Context, baseURL string, t *tools.Tool, args map[string]a
 	u := strings.TrimRight(baseURL, "/") + path
 	if len(query) > 0 {
 		u += "?" + query.Encode()
+	}
+	if len(files) > 0 {
+		return multipartRequest(ctx, op.Method, u, files)
 	}
 	var rdr *bytes.Reader
 	if hasBody {
@@ -183,4 +194,56 @@ func setPath(m map[string]any, parts []string, v any) {
 		m = next
 	}
 	m[parts[len(parts)-1]] = v
+}
+
+// filePart is one multipart file built from an argument.
+type filePart struct {
+	field   string
+	content []byte
+}
+
+// ldjson writes an array of objects as one JSON object per line, the
+// format of Gong's CRM uploads.
+func ldjson(name string, v any) ([]byte, error) {
+	items, ok := v.([]any)
+	if !ok {
+		return nil, &ArgError{Msg: name + " must be an array of objects"}
+	}
+	var buf bytes.Buffer
+	for i, it := range items {
+		if _, ok := it.(map[string]any); !ok {
+			return nil, &ArgError{Msg: fmt.Sprintf("%s[%d] must be an object", name, i)}
+		}
+		b, err := json.Marshal(it)
+		if err != nil {
+			return nil, &ArgError{Msg: fmt.Sprintf("%s[%d]: %v", name, i, err)}
+		}
+		buf.Write(b)
+		buf.WriteByte('\n')
+	}
+	return buf.Bytes(), nil
+}
+
+func multipartRequest(ctx context.Context, method, u string, files []filePart) (*http.Request, error) {
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for _, f := range files {
+		w, err := mw.CreateFormFile(f.field, f.field+".ldjson")
+		if err != nil {
+			return nil, err
+		}
+		if _, err := w.Write(f.content); err != nil {
+			return nil, err
+		}
+	}
+	if err := mw.Close(); err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, &buf)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Accept", "application/json")
+	return req, nil
 }
