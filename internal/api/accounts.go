@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/patchbay-dev/patchbay/internal/credentials"
+	"github.com/patchbay-dev/patchbay/internal/quota"
 	"github.com/patchbay-dev/patchbay/internal/store"
 )
 
@@ -20,6 +21,9 @@ type accountJSON struct {
 	Credentials map[string]string `json:"credentials"`
 	CreatedAt   string            `json:"created_at"`
 	UpdatedAt   string            `json:"updated_at"`
+	// Budget caps the calls of all the account's MCP servers together.
+	Budget *store.Budget                `json:"budget"`
+	Usage  map[string]quota.WindowUsage `json:"usage,omitempty"`
 }
 
 func toAccountJSON(a *store.Account) accountJSON {
@@ -42,6 +46,7 @@ type accountBody struct {
 	BaseURL     string           `json:"base_url"`
 	Credentials *credentialsBody `json:"credentials"`
 	Scopes      []string         `json:"scopes"`
+	Budget      *store.Budget    `json:"budget"`
 }
 
 func (c *credentialsBody) upstream() (credentials.Upstream, error) {
@@ -88,11 +93,23 @@ func (a *API) createAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := quota.Check(body.Budget); err != nil {
+		return badRequest("%v", err)
+	}
 	acct, err := a.svc.CreateAccount(r.Context(), NewAccount{Integration: body.Integration, Name: body.Name, BaseURL: body.BaseURL, Credentials: creds, Scopes: body.Scopes})
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, toAccountJSON(acct))
+	if body.Budget != nil {
+		if err := a.opts.Store.SetAccountBudget(r.Context(), acct.ID, *body.Budget); err != nil {
+			return err
+		}
+	}
+	out, err := a.accountOut(r.Context(), acct)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, out)
 	return nil
 }
 
@@ -103,7 +120,11 @@ func (a *API) listAccounts(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := make([]accountJSON, 0, len(accts))
 	for _, acct := range accts {
-		out = append(out, toAccountJSON(acct))
+		aj, err := a.accountOut(r.Context(), acct)
+		if err != nil {
+			return err
+		}
+		out = append(out, aj)
 	}
 	writeJSON(w, http.StatusOK, list(out))
 	return nil
@@ -118,7 +139,11 @@ func (a *API) getAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, toAccountJSON(acct))
+	out, err := a.accountOut(r.Context(), acct)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -127,6 +152,7 @@ type accountPatch struct {
 	BaseURL     *string          `json:"base_url"`
 	Credentials *credentialsBody `json:"credentials"`
 	Scopes      *[]string        `json:"scopes"`
+	Budget      *store.Budget    `json:"budget"`
 }
 
 func (a *API) patchAccount(w http.ResponseWriter, r *http.Request) error {
@@ -146,16 +172,31 @@ func (a *API) patchAccount(w http.ResponseWriter, r *http.Request) error {
 		}
 		c.Credentials = &creds
 	}
+	if err := quota.Check(body.Budget); err != nil {
+		return badRequest("%v", err)
+	}
 	if err := a.svc.UpdateAccount(r.Context(), acct, c); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, toAccountJSON(acct))
+	if body.Budget != nil {
+		if err := a.opts.Store.SetAccountBudget(r.Context(), acct.ID, *body.Budget); err != nil {
+			return err
+		}
+	}
+	out, err := a.accountOut(r.Context(), acct)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 
 func (a *API) deleteAccount(w http.ResponseWriter, r *http.Request) error {
 	n, err := a.svc.DeleteAccount(r.Context(), r.PathValue("id"))
 	if err != nil {
+		return err
+	}
+	if err := a.opts.Store.SetAccountBudget(r.Context(), r.PathValue("id"), store.Budget{}); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"id": r.PathValue("id"), "deleted": true, "mcp_servers_deleted": n})

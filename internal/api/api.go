@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/patchbay-dev/patchbay/internal/credentials"
+	"github.com/patchbay-dev/patchbay/internal/quota"
 	"github.com/patchbay-dev/patchbay/internal/store"
 	"github.com/patchbay-dev/patchbay/internal/tools"
 )
@@ -37,6 +38,8 @@ type Options struct {
 	CheckBaseURL func(integration, baseURL string) error
 	// VerifyAccount makes one cheap upstream call to prove credentials work.
 	VerifyAccount func(ctx context.Context, a *store.Account) error
+	// Quota shows budgets' usage in answers (optional).
+	Quota *quota.Guard
 }
 
 // API is the admin REST API handler.

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/patchbay-dev/patchbay/internal/quota"
 	"github.com/patchbay-dev/patchbay/internal/store"
 	"github.com/patchbay-dev/patchbay/internal/tools"
 )
@@ -15,11 +16,12 @@ import (
 const minExpiry = 60 * time.Second
 
 type configJSON struct {
-	Methods                []string `json:"methods"`
-	Tags                   []string `json:"tags"`
-	RequireAPITokenAuth    bool     `json:"require_api_token_auth"`
-	HideToolsMissingScopes bool     `json:"hide_tools_missing_scopes"`
-	SearchFetch            bool     `json:"search_fetch"`
+	Methods                []string      `json:"methods"`
+	Tags                   []string      `json:"tags"`
+	RequireAPITokenAuth    bool          `json:"require_api_token_auth"`
+	HideToolsMissingScopes bool          `json:"hide_tools_missing_scopes"`
+	SearchFetch            bool          `json:"search_fetch"`
+	Budget                 *store.Budget `json:"budget"`
 }
 
 type serverJSON struct {
@@ -33,10 +35,12 @@ type serverJSON struct {
 	// Token and URL are shown once, in the create answer.
 	Token string `json:"token,omitempty"`
 	URL   string `json:"url,omitempty"`
+	// Usage is the budget's spending so far (with a budget only).
+	Usage map[string]quota.WindowUsage `json:"usage,omitempty"`
 }
 
 func toServerJSON(s *store.Server) serverJSON {
-	cfg := configJSON{Methods: s.Config.Methods, Tags: s.Config.Tags, RequireAPITokenAuth: s.Config.RequireAPITokenAuth, HideToolsMissingScopes: s.Config.HideToolsMissingScopes, SearchFetch: s.Config.SearchFetch}
+	cfg := configJSON{Methods: s.Config.Methods, Tags: s.Config.Tags, RequireAPITokenAuth: s.Config.RequireAPITokenAuth, HideToolsMissingScopes: s.Config.HideToolsMissingScopes, SearchFetch: s.Config.SearchFetch, Budget: s.Config.Budget}
 	if cfg.Methods == nil {
 		cfg.Methods = []string{}
 	}
@@ -50,11 +54,12 @@ func toServerJSON(s *store.Server) serverJSON {
 }
 
 type configBody struct {
-	Methods                []string `json:"methods"`
-	Tags                   []string `json:"tags"`
-	RequireAPITokenAuth    bool     `json:"require_api_token_auth"`
-	HideToolsMissingScopes bool     `json:"hide_tools_missing_scopes"`
-	SearchFetch            bool     `json:"search_fetch"`
+	Methods                []string      `json:"methods"`
+	Tags                   []string      `json:"tags"`
+	RequireAPITokenAuth    bool          `json:"require_api_token_auth"`
+	HideToolsMissingScopes bool          `json:"hide_tools_missing_scopes"`
+	SearchFetch            bool          `json:"search_fetch"`
+	Budget                 *store.Budget `json:"budget"`
 }
 
 func cleanList(field string, l []string) ([]string, error) {
@@ -79,6 +84,14 @@ func cleanList(field string, l []string) ([]string, error) {
 func (c *configBody) toStore() (store.ServerConfig, error) {
 	cfg, err := ServerConfig(c.Methods, c.Tags, c.RequireAPITokenAuth, c.HideToolsMissingScopes)
 	cfg.SearchFetch = c.SearchFetch
+	if err == nil {
+		if qerr := quota.Check(c.Budget); qerr != nil {
+			return cfg, badRequest("config.%v", qerr)
+		}
+		if !c.Budget.IsZero() {
+			cfg.Budget = c.Budget
+		}
+	}
 	return cfg, err
 }
 
@@ -111,7 +124,7 @@ func (a *API) createServer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := toServerJSON(srv)
+	out := a.serverOut(r.Context(), srv)
 	out.Token = token
 	out.URL = a.svc.ServerURL(r, token)
 	writeJSON(w, http.StatusCreated, out)
@@ -137,7 +150,7 @@ func (a *API) listServers(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := make([]serverJSON, 0, len(servers))
 	for _, s := range servers {
-		out = append(out, toServerJSON(s))
+		out = append(out, a.serverOut(r.Context(), s))
 	}
 	writeJSON(w, http.StatusOK, list(out))
 	return nil
@@ -162,7 +175,7 @@ func (a *API) getServer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, toServerJSON(srv))
+	writeJSON(w, http.StatusOK, a.serverOut(r.Context(), srv))
 	return nil
 }
 
@@ -196,6 +209,7 @@ func (a *API) patchServer(w http.ResponseWriter, r *http.Request) error {
 				return err
 			}
 			c.Config = &cfg
+			c.SetBudget, c.Budget = true, cfg.Budget
 		case "expires_at":
 			c.SetExpiry = true
 			if string(v) == "null" {
@@ -213,7 +227,7 @@ func (a *API) patchServer(w http.ResponseWriter, r *http.Request) error {
 	if err := a.svc.UpdateServer(r.Context(), acct, srv, c); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, toServerJSON(srv))
+	writeJSON(w, http.StatusOK, a.serverOut(r.Context(), srv))
 	return nil
 }
 

@@ -300,6 +300,10 @@ type ServerChanges struct {
 	// SetExpiry applies ExpiresAt, where nil clears the expiry.
 	SetExpiry bool
 	ExpiresAt *time.Time
+	// SetBudget applies Budget (nil: no budget); without it a new Config
+	// keeps the server's budget (the dashboard does not edit budgets).
+	SetBudget bool
+	Budget    *store.Budget
 }
 
 // UpdateServer validates changes, applies them to srv and stores it.
@@ -314,7 +318,12 @@ func (s *Service) UpdateServer(ctx context.Context, acct *store.Account, srv *st
 		if err := s.CheckFilter(acct, *c.Config); err != nil {
 			return err
 		}
+		budget := srv.Config.Budget
 		srv.Config = *c.Config
+		srv.Config.Budget = budget
+	}
+	if c.SetBudget {
+		srv.Config.Budget = c.Budget
 	}
 	if c.SetExpiry {
 		if err := s.CheckExpiry(c.ExpiresAt); err != nil {
