@@ -21,6 +21,7 @@ import (
 	"github.com/patchbay-dev/patchbay/internal/integration"
 	"github.com/patchbay-dev/patchbay/internal/mcp"
 	"github.com/patchbay-dev/patchbay/internal/metrics"
+	"github.com/patchbay-dev/patchbay/internal/quota"
 	"github.com/patchbay-dev/patchbay/internal/store"
 	"github.com/patchbay-dev/patchbay/internal/store/sqlstore"
 	"github.com/patchbay-dev/patchbay/internal/tools"
@@ -52,6 +53,9 @@ type Config struct {
 	// AllowedOrigins: browser origins allowed on the MCP endpoint (nil:
 	// mcp.DefaultAllowedOrigins); see mcp.Options.
 	AllowedOrigins []string
+	// AuthLimiter tunes the per-source limiter of failed MCP token and API
+	// token checks (zero: defaults; see mcp.LimiterConfig).
+	AuthLimiter mcp.LimiterConfig
 	// DisableLocalhostProtection: see mcp.Options.
 	DisableLocalhostProtection bool
 	Logger                     *slog.Logger
@@ -178,6 +182,7 @@ func (a *App) Handler() http.Handler { return a.handler }
 func (a *App) MCP() *mcp.Handler { return a.mcp }
 
 func (a *App) routes() http.Handler {
+	guard := quota.New(a.Store, a.cfg.Now)
 	mcpHandler := mcp.New(mcp.Options{
 		PollInterval:               a.cfg.PollInterval,
 		Store:                      a.Store,
@@ -192,6 +197,8 @@ func (a *App) routes() http.Handler {
 		AllowedOrigins:             a.cfg.AllowedOrigins,
 		PublicURL:                  a.cfg.PublicURL,
 		Observe:                    a.Metrics.ObserveMCP,
+		Limiter:                    a.cfg.AuthLimiter,
+		Quota:                      guard.Spend,
 	})
 	adminAPI := api.New(api.Options{
 		Store:         a.Store,
@@ -201,6 +208,7 @@ func (a *App) routes() http.Handler {
 		PublicURL:     a.publicURL,
 		CheckBaseURL:  a.checkBaseURL,
 		VerifyAccount: a.verifyAccount,
+		Quota:         guard,
 	})
 	mux := http.NewServeMux()
 	a.mcp = mcpHandler
