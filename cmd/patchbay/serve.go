@@ -32,6 +32,7 @@ func runServe(args []string) error {
 	publicURL := fs.String("public-url", envOr("PATCHBAY_PUBLIC_URL", ""), "public base URL used in MCP URLs, e.g. https://patchbay.example.com (env PATCHBAY_PUBLIC_URL; default: the request's host)")
 	sandboxOrigin := fs.String("sandbox-origin", envOr("PATCHBAY_SANDBOX_ORIGIN", ""), "origin of a Gong sandbox accounts may use as their API host (env PATCHBAY_SANDBOX_ORIGIN)")
 	behindProxy := fs.Bool("behind-proxy", false, "a reverse proxy on this host forwards requests with the public Host header (turns off the loopback Host check)")
+	trustXFF := fs.Bool("trust-forwarded-for", envOr("PATCHBAY_TRUST_FORWARDED_FOR", "") == "true", "take the caller's address from the last X-Forwarded-For entry for the failed-token limiter; only behind a proxy you run that sets it (env PATCHBAY_TRUST_FORWARDED_FOR=true)")
 	allowedOrigins := fs.String("allowed-origins", envOr("PATCHBAY_ALLOWED_ORIGINS", strings.Join(mcp.DefaultAllowedOrigins, ",")), "comma-separated browser origins allowed on the MCP endpoint (with CORS); an origin without a port allows every port, * allows any (env PATCHBAY_ALLOWED_ORIGINS)")
 	defCleanup, err := time.ParseDuration(envOr("PATCHBAY_CLEANUP_INTERVAL", "1m"))
 	if err != nil || defCleanup <= 0 {
@@ -65,6 +66,7 @@ func runServe(args []string) error {
 		SandboxOrigin:              *sandboxOrigin,
 		DisableLocalhostProtection: *behindProxy,
 		AllowedOrigins:             splitList(*allowedOrigins),
+		AuthLimiter:                mcp.LimiterConfig{TrustForwardedFor: *trustXFF},
 		CleanupInterval:            *cleanupInterval,
 		Logger:                     log,
 	})
