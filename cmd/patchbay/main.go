@@ -16,6 +16,7 @@ Usage:
   patchbay serve [flags]                              the server, configured by flags and PATCHBAY_* variables
   patchbay api-token create --name NAME               mint an admin API token
   patchbay rotate-key                                 re-encrypt credentials under a new key
+  patchbay connect gong [--name N] [--scopes a,b]     print an OAuth connect URL for a Gong company
   patchbay migrate-data --from URL --to URL [--force] copy every row between SQLite and PostgreSQL
   patchbay sandbox gong [--addr HOST:PORT] [--seed N] the Gong API emulator alone
   patchbay stdio --url MCP_URL [--header 'K: V']      stdio <-> Streamable HTTP bridge for desktop MCP clients
@@ -50,6 +51,8 @@ func run(args []string) error {
 		return runAPIToken(rest)
 	case "rotate-key":
 		return runRotateKey(rest)
+	case "connect":
+		return runConnect(rest)
 	case "migrate-data":
 		return runMigrateData(rest)
 	case "stdio":

@@ -448,7 +448,10 @@ func (s *Service) refreshHeld(ctx context.Context, id, rejected string) (credent
 	if err != nil {
 		s.observe(cur.Integration, err)
 		var re *oauth2.RetrieveError
-		if errors.As(err, &re) && (re.ErrorCode == "invalid_grant" || re.ErrorCode == "unauthorized_client" || re.Response.StatusCode == http.StatusUnauthorized) {
+		// A 4xx from the token endpoint (invalid_grant, unauthorized_client,
+		// a refused client) will not heal by retrying: the grant is gone.
+		// Network errors, 5xx and 429 are transient and leave the account be.
+		if errors.As(err, &re) && re.Response != nil && re.Response.StatusCode >= 400 && re.Response.StatusCode < 500 && re.Response.StatusCode != http.StatusTooManyRequests {
 			// The grant is gone: say so on the account and stop calling upstream.
 			if serr := s.opts.Store.StoreRefreshedCredentials(ctx, id, cur.Credentials, store.StatusNeedsReauth); serr != nil {
 				return credentials.Upstream{}, serr
