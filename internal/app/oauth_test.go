@@ -57,13 +57,20 @@ type oauthEnv struct {
 
 func newOAuthEnv(t *testing.T) *oauthEnv {
 	t.Helper()
+	return newOAuthEnvOn(t, filepath.Join(t.TempDir(), "patchbay.db"))
+}
+
+// newOAuthEnvOn runs the two replicas on the given database (a SQLite path
+// or a postgres:// URL).
+func newOAuthEnvOn(t *testing.T, database string) *oauthEnv {
+	t.Helper()
 	e := &oauthEnv{t: t, clk: gongsandbox.NewClock(time.Now()), logs: &lockedBuffer{}}
 	e.sb = gongsandbox.New(gongsandbox.Options{Seed: 1, Now: e.clk.Now, AutoApprove: true, AccessTokenTTL: time.Hour, RatePerSecond: -1, DailyLimit: -1})
 	sb := httptest.NewServer(e.sb)
 	t.Cleanup(sb.Close)
 	e.sbURL = sb.URL
 	e.sb.SetBaseURL(sb.URL)
-	e.dbPath = filepath.Join(t.TempDir(), "patchbay.db")
+	e.dbPath = database
 	apps := map[string]connect.App{"gong": {
 		ClientID: e.sb.ClientID(), ClientSecret: e.sb.ClientSecret(),
 		AuthURL: sb.URL + "/oauth2/authorize", TokenURL: sb.URL + "/oauth2/generate-customer-token",
@@ -149,7 +156,12 @@ func (e *oauthEnv) burst(token string, n int) []string {
 }
 
 func TestOAuthConnectRefreshRevokeReconnect(t *testing.T) {
-	e := newOAuthEnv(t)
+	testOAuthLifecycle(t, newOAuthEnv(t))
+}
+
+// testOAuthLifecycle runs on SQLite here and on PostgreSQL under the
+// postgres build tag (oauth_postgres_test.go).
+func testOAuthLifecycle(t *testing.T, e *oauthEnv) {
 	e.connectFlow()
 	accts := e.accounts()
 	if len(accts) != 1 {
@@ -221,7 +233,7 @@ func TestOAuthConnectRefreshRevokeReconnect(t *testing.T) {
 		"access token": final.Credentials.AccessToken, "refresh token": final.Credentials.RefreshToken,
 		"client secret": e.sb.ClientSecret(), "MCP token": srv.Token, "API token": e.apiToken,
 	}
-	var files []byte
+	var files []byte // the SQLite files; PostgreSQL is checked through its rows
 	for _, f := range []string{e.dbPath, e.dbPath + "-wal"} {
 		b, _ := os.ReadFile(f)
 		files = append(files, b...)
