@@ -239,6 +239,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	var env envelope
+	// Decided before lenientAccept fills the header in: only a client that
+	// itself accepts an event stream gets one.
+	acceptsStream := strings.Contains(strings.ToLower(strings.Join(r.Header.Values("Accept"), ",")), "text/event-stream")
 	if r.Method == http.MethodPost {
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.opts.MaxBodyBytes))
 		if err != nil {
@@ -275,7 +278,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r.Header.Set(stateHeader, id)
 
 	rw := &recorder{ResponseWriter: w, call: c}
-	if env.Progress && strings.Contains(r.Header.Get("Accept"), "text/event-stream") {
+	if env.Progress && acceptsStream {
 		h.streamableSSE.ServeHTTP(rw, r)
 	} else {
 		h.streamable.ServeHTTP(rw, r)
