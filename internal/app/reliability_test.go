@@ -7,6 +7,7 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,10 +15,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -27,6 +30,7 @@ import (
 	"github.com/patchbay-dev/patchbay/internal/credentials"
 	gongsandbox "github.com/patchbay-dev/patchbay/internal/sandbox/gong"
 	"github.com/patchbay-dev/patchbay/internal/store"
+	"github.com/patchbay-dev/patchbay/internal/store/sqlstore"
 )
 
 // envOptions adjust newEnvWith's Patchbay and sandbox.
@@ -522,4 +526,351 @@ func memory() (heap, rss uint64) {
 		}
 	}
 	return ms.HeapAlloc, rss
+}
+
+// patchbayBinary is the binary under test: PATCHBAY_TEST_BINARY if set
+// (scripts/test builds one), else built here.
+func patchbayBinary(t *testing.T) string {
+	t.Helper()
+	if b := os.Getenv("PATCHBAY_TEST_BINARY"); b != "" {
+		return b
+	}
+	out := filepath.Join(t.TempDir(), "patchbay")
+	cmd := exec.Command("go", "build", "-o", out, "github.com/patchbay-dev/patchbay/cmd/patchbay")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, b)
+	}
+	return out
+}
+
+// served is one `patchbay serve` process.
+type served struct {
+	cmd    *exec.Cmd
+	url    string
+	stderr *syncBuffer
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func startServe(t *testing.T, bin string, args ...string) *served {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &served{cmd: cmd, stderr: &syncBuffer{}}
+	cmd.Stderr = s.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	})
+	lines := make(chan string, 1)
+	go func() {
+		buf := make([]byte, 4096)
+		var got []byte
+		for {
+			n, err := stdout.Read(buf)
+			got = append(got, buf[:n]...)
+			if i := bytes.IndexByte(got, '\n'); i >= 0 {
+				lines <- string(got[:i])
+				_, _ = io.Copy(io.Discard, stdout)
+				return
+			}
+			if err != nil {
+				lines <- string(got)
+				return
+			}
+		}
+	}()
+	select {
+	case line := <-lines:
+		u, ok := strings.CutPrefix(strings.TrimSpace(line), "Patchbay serving on ")
+		if !ok {
+			t.Fatalf("serve printed %q; stderr: %s", line, s.stderr)
+		}
+		s.url = u
+	case <-time.After(60 * time.Second):
+		t.Fatalf("serve did not start; stderr: %s", s.stderr)
+	}
+	return s
+}
+
+type ackedServer struct{ ID, Name, Token string }
+
+// crashSafety runs the crash test against the database at dbURL: a burst of
+// admin writes and tool calls, SIGKILL in the middle of it, a restart on
+// the same database, then checks. integrity checks the database file or
+// server itself.
+func crashSafety(t *testing.T, dbURL string, integrity func(t *testing.T, key []byte)) {
+	bin := patchbayBinary(t)
+	key := bytes.Repeat([]byte{3}, 32)
+	keyArg := base64.StdEncoding.EncodeToString(key)
+	sandbox := gongsandbox.New(gongsandbox.Options{Seed: 1, RatePerSecond: -1, DailyLimit: -1})
+	sb := httptest.NewServer(sandbox)
+	defer sb.Close()
+	sandbox.SetBaseURL(sb.URL)
+	common := []string{"--database", dbURL, "--encryption-key", keyArg, "--sandbox-origin", sb.URL}
+
+	out, err := exec.Command(bin, "api-token", "create", "--name", "crash", "--database", dbURL, "--encryption-key", keyArg).CombinedOutput()
+	if err != nil {
+		t.Fatalf("api-token create: %v %s", err, out)
+	}
+	apiToken := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(string(out)), "API token: "))
+
+	hc := &http.Client{Timeout: 30 * time.Second}
+	defer hc.CloseIdleConnections()
+	do := func(base, method, path, body string) (int, []byte, error) {
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+apiToken)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		resp, err := hc.Do(req)
+		if err != nil {
+			return 0, nil, err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		return resp.StatusCode, b, err
+	}
+
+	first := startServe(t, bin, common...)
+	acctBody, _ := json.Marshal(map[string]any{"integration": "gong", "name": "Sandbox", "base_url": sb.URL,
+		"credentials": map[string]any{"type": "access_key", "access_key": sandbox.AccessKey(), "access_key_secret": sandbox.AccessKeySecret()}})
+	status, body, err := do(first.url, "POST", "/integrated-account", string(acctBody))
+	if err != nil || status != http.StatusCreated {
+		t.Fatalf("create account: %d %s %v", status, body, err)
+	}
+	var acct struct{ ID string }
+	_ = json.Unmarshal(body, &acct)
+	status, body, _ = do(first.url, "POST", "/integrated-account/"+acct.ID+"/mcp", `{"name":"caller"}`)
+	var caller ackedServer
+	if status != http.StatusCreated || json.Unmarshal(body, &caller) != nil {
+		t.Fatalf("create server: %d %s", status, body)
+	}
+
+	// The burst: writers create servers, callers use tools, until the kill.
+	var (
+		mu        sync.Mutex
+		acked     []ackedServer
+		attempted = map[string]bool{}
+		unacked   int
+		calls     int
+	)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := range 12 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				name := fmt.Sprintf("crash-%d-%d", w, i)
+				cfg := `{"methods":["read"],"tags":["calls"],"require_api_token_auth":true}`
+				mu.Lock()
+				attempted[name] = true
+				mu.Unlock()
+				status, body, err := do(first.url, "POST", "/integrated-account/"+acct.ID+"/mcp", fmt.Sprintf(`{"name":%q,"config":%s}`, name, cfg))
+				mu.Lock()
+				if err == nil && status == http.StatusCreated {
+					var s ackedServer
+					if json.Unmarshal(body, &s) == nil && s.Name == name {
+						acked = append(acked, s)
+					}
+				} else {
+					unacked++
+				}
+				mu.Unlock()
+				if err != nil {
+					return // the process is gone
+				}
+			}
+		}()
+	}
+	for range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				_, _, err := do(first.url+"/mcp/"+caller.Token, "POST", "", `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"list_all_gong_users","arguments":{}}}`)
+				if err != nil {
+					return
+				}
+				mu.Lock()
+				calls++
+				mu.Unlock()
+			}
+		}()
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		mu.Lock()
+		n := len(acked)
+		mu.Unlock()
+		if n >= 60 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := first.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = first.cmd.Wait()
+	close(stop)
+	wg.Wait()
+	hc.CloseIdleConnections()
+	t.Logf("killed after %d acknowledged creates (%d not acknowledged) and %d tool calls", len(acked), unacked, calls)
+	if len(acked) == 0 || unacked == 0 {
+		t.Fatalf("the kill did not land mid-burst: %d acknowledged, %d cut off", len(acked), unacked)
+	}
+
+	second := startServe(t, bin, common...)
+	integrity(t, key)
+
+	// Nothing acknowledged was lost: each server is there, whole, and its
+	// token (kept only as a hash) still opens it.
+	for _, s := range acked {
+		status, body, err := do(second.url, "GET", "/integrated-account/"+acct.ID+"/mcp/"+s.ID, "")
+		if err != nil || status != http.StatusOK {
+			t.Fatalf("acknowledged server %s lost: %d %s %v", s.Name, status, body, err)
+		}
+		var got struct {
+			Name   string
+			Config struct {
+				Methods             []string
+				Tags                []string
+				RequireAPITokenAuth bool `json:"require_api_token_auth"`
+			}
+		}
+		if json.Unmarshal(body, &got) != nil || got.Name != s.Name || fmt.Sprint(got.Config.Methods, got.Config.Tags) != "[read] [calls]" || !got.Config.RequireAPITokenAuth {
+			t.Errorf("acknowledged server %s came back altered: %s", s.Name, body)
+		}
+	}
+	for _, s := range acked[:min(len(acked), 10)] {
+		status, body, err := do(second.url+"/mcp/"+s.Token, "POST", "", `{"jsonrpc":"2.0","id":1,"method":"tools/list"}`)
+		if err != nil || status != http.StatusOK || !strings.Contains(string(body), `"tools"`) {
+			t.Errorf("the token of acknowledged server %s no longer works: %d %.200s %v", s.Name, status, body, err)
+		}
+	}
+	// Every server that exists is whole: listed with its config, an account,
+	// a name the burst used, and its token works (checked by hash above for
+	// the acknowledged ones; the others must at least parse).
+	status, body, err = do(second.url, "GET", "/integrated-account/"+acct.ID+"/mcp", "")
+	if err != nil || status != http.StatusOK {
+		t.Fatalf("listing servers after the restart: %d %s %v", status, body, err)
+	}
+	var listed struct {
+		Result []struct {
+			ID, Name            string
+			IntegratedAccountID string `json:"integrated_account_id"`
+		}
+	}
+	if err := json.Unmarshal(body, &listed); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range listed.Result {
+		if s.Name != "caller" && !attempted[s.Name] || s.IntegratedAccountID != acct.ID {
+			t.Errorf("a server no client asked for: %+v", s)
+		}
+	}
+	if len(listed.Result) < len(acked)+1 {
+		t.Errorf("%d servers listed, fewer than the %d acknowledged", len(listed.Result), len(acked)+1)
+	}
+	// The restarted process still takes writes and tool calls.
+	if status, body, _ := do(second.url, "POST", "/integrated-account/"+acct.ID+"/mcp", `{"name":"after"}`); status != http.StatusCreated {
+		t.Errorf("create after restart: %d %s", status, body)
+	}
+	if status, body, _ := do(second.url+"/mcp/"+caller.Token, "POST", "", `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"list_all_gong_users","arguments":{}}}`); status != http.StatusOK || !strings.Contains(string(body), `\"result\"`) {
+		t.Errorf("tool call after restart: %d %.300s", status, body)
+	}
+	if err := second.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := second.cmd.Wait(); err != nil {
+		t.Errorf("the restarted server did not stop cleanly: %v; stderr: %s", err, second.stderr)
+	}
+}
+
+// Crash safety on SQLite: SIGKILL mid-burst, restart, integrity_check.
+func TestCrashSafetySQLite(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash test skipped in -short mode")
+	}
+	path := filepath.Join(t.TempDir(), "crash.db")
+	crashSafety(t, path, func(t *testing.T, key []byte) {
+		cipher, err := credentials.NewCipher(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		db, err := sqlstore.Open(context.Background(), path, cipher)
+		if err != nil {
+			t.Fatalf("reopening the database: %v", err)
+		}
+		defer db.Close()
+		var res string
+		if err := db.SQL().QueryRow(`PRAGMA integrity_check`).Scan(&res); err != nil || res != "ok" {
+			t.Fatalf("integrity_check = %q, %v", res, err)
+		}
+		checkRows(t, db)
+	})
+}
+
+// checkRows checks, in SQL, that every server row is whole: a token hash,
+// a config that parses, an existing account.
+func checkRows(t *testing.T, db *sqlstore.DB) {
+	t.Helper()
+	rows, err := db.SQL().Query(`SELECT s.name, s.token_hash, s.config, a.id FROM mcp_servers s LEFT JOIN integrated_accounts a ON a.id = s.account_id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var name, hash, cfg string
+		var acct *string
+		if err := rows.Scan(&name, &hash, &cfg, &acct); err != nil {
+			t.Fatal(err)
+		}
+		var c store.ServerConfig
+		if len(hash) != 64 || json.Unmarshal([]byte(cfg), &c) != nil || acct == nil {
+			t.Errorf("server %q is not whole: hash %q, config %q, account %v", name, hash, cfg, acct)
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n == 0 {
+		t.Error("no server rows at all")
+	}
 }
