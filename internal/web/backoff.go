@@ -13,7 +13,7 @@ import (
 type backoff struct {
 	mu   sync.Mutex
 	now  func() time.Time
-	free int           // failures allowed before waits start
+	free int           // from this many failures on, each one makes the next attempt wait
 	base time.Duration // the first wait
 	max  time.Duration // the longest wait
 	m    map[string]*attempts
@@ -60,10 +60,10 @@ func (b *backoff) fail(key string) {
 	}
 	a.failures++
 	a.last = now
-	if n := a.failures - b.free; n > 0 {
+	if n := a.failures - b.free; n >= 0 {
 		d := b.max
 		if n <= 20 {
-			d = min(b.base<<(n-1), b.max)
+			d = min(b.base<<n, b.max)
 		}
 		a.until = now.Add(d)
 	}

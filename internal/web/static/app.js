@@ -40,6 +40,8 @@
         var css = getComputedStyle(document.documentElement);
         var text = css.getPropertyValue("--pico-color").trim() || "#333";
         var grid = css.getPropertyValue("--pico-muted-border-color").trim() || "#ddd";
+        // Counts per bucket read best as bars; errors are drawn over calls.
+        var bars = uPlot.paths && uPlot.paths.bars ? uPlot.paths.bars({ size: [0.9, 40], align: 1 }) : undefined;
         var axis = { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
         var opts = {
           width: Math.max(280, el.clientWidth),
@@ -49,8 +51,8 @@
           axes: [axis, Object.assign({ values: function (u, v) { return v.map(function (x) { return Number.isInteger(x) ? x : ""; }); } }, axis)],
           series: [
             {},
-            { label: "Calls", stroke: "#1d6fd8", fill: "rgba(29,111,216,0.12)", width: 2, points: { show: false } },
-            { label: "Errors", stroke: "#c62828", fill: "rgba(198,40,40,0.12)", width: 2, points: { show: false } }
+            { label: "Calls", stroke: "#1d6fd8", fill: "rgba(29,111,216,0.35)", width: 1, paths: bars, points: { show: false } },
+            { label: "Errors", stroke: "#c62828", fill: "rgba(198,40,40,0.6)", width: 1, paths: bars, points: { show: false } }
           ]
         };
         el.textContent = "";
