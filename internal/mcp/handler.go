@@ -277,6 +277,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer h.inflight.Delete(id)
 	r.Header.Set(stateHeader, id)
 
+	if env.Method == "initialize" {
+		// An opaque session id, never checked: every request is served on
+		// its own (stateless) whatever id it carries. 2025-era clients and
+		// the conformance suite's multi-stream checks (SEP-1699) expect one;
+		// DELETE of it answers 405, which the spec allows.
+		w.Header().Set("Mcp-Session-Id", newID())
+	}
 	rw := &recorder{ResponseWriter: w, call: c}
 	if env.Progress && acceptsStream {
 		h.streamableSSE.ServeHTTP(rw, r)
