@@ -281,7 +281,7 @@ func (h *Handler) oauthDone(w http.ResponseWriter, r *http.Request, s *session) 
 		msg = msg[:300]
 	}
 	d.Name, d.BaseURL = d.Title, d.DefaultBaseURL
-	h.render(w, r, http.StatusBadRequest, "connect", &page{Title: "Connect " + d.Title, CSRF: s.csrf, SignedIn: true, Nav: "accounts",
+	h.render(w, r, http.StatusOK, "connect", &page{Title: "Connect " + d.Title, CSRF: s.csrf, SignedIn: true, Nav: "accounts",
 		Error: "The OAuth connection failed: " + msg + ".", Data: d})
 	return nil
 }
