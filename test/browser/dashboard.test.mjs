@@ -62,7 +62,10 @@ before(async () => {
   page.setDefaultTimeout(15_000);
   page.on("console", (m) => {
     // The refused sign-in answers 401 on purpose; anything else counts.
-    if (m.type() === "error" && !/status of 401/.test(m.text())) problems.push(`console: ${m.text()} (${m.location().url})`);
+    // Only the dashboard's own pages count (the sandbox's consent page is
+    // not ours).
+    const where = m.location().url || "";
+    if (m.type() === "error" && where.startsWith(origin) && !/status of 401/.test(m.text())) problems.push(`console: ${m.text()} (${where})`);
   });
   page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
 });
@@ -257,6 +260,26 @@ test("the dashboard path from a fresh demo to a working, then revoked, MCP URL",
     await page.getByRole("button", { name: "Delete the account and 1 MCP server" }).click();
     await page.waitForURL(/\/ui\/accounts\?done=deleted/);
     assert.equal(await page.getByTestId("account").filter({ hasText: "E2E Gong" }).count(), 0);
+  });
+
+  await t.test("connect with OAuth through the sandbox's consent page", async () => {
+    await page.goto(new URL("connect/gong", dashboard).href);
+    // Deny first: the dashboard says so and connects nothing.
+    await page.getByLabel("Account name").first().fill("E2E OAuth");
+    await page.getByRole("button", { name: "Connect with Gong OAuth" }).click();
+    await page.getByRole("button", { name: "Deny" }).click();
+    await page.waitForURL(/\/ui\/connect\/gong\/done/);
+    await page.getByText("The OAuth connection failed").waitFor();
+    await shot("oauth-denied");
+    // Approve: the new account opens, with the scopes Gong granted.
+    await page.getByLabel("Account name").first().fill("E2E OAuth");
+    await page.getByRole("button", { name: "Connect with Gong OAuth" }).click();
+    await page.getByRole("button", { name: "Approve" }).click();
+    await page.waitForURL(/\/ui\/accounts\/[^/]+\/servers\?done=connected/);
+    await page.getByRole("heading", { name: "E2E OAuth" }).waitFor();
+    await page.getByRole("link", { name: "Tools" }).click();
+    assert.match(await page.locator("main").textContent(), /Granted scopes: .*api:/s);
+    await shot("oauth-connected-tools");
   });
 
   await t.test("readable on a phone", async () => {
