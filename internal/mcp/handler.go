@@ -234,7 +234,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// (POST to /sse is Streamable HTTP too, for clients that try it
 		// first on a pasted /sse URL.)
 		w.Header().Set("Allow", "POST")
-		writeJSONError(w, http.StatusMethodNotAllowed, "method_not_allowed", "this Streamable HTTP endpoint takes POST; clients of the older HTTP+SSE transport open GET "+strings.TrimSuffix(r.URL.Path, "/sse")+"/sse")
+		writeJSONError(w, http.StatusMethodNotAllowed, "method_not_allowed", "this Streamable HTTP endpoint takes POST; clients of the older HTTP+SSE transport open GET on this URL followed by /sse")
 		return
 	}
 
