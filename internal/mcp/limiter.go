@@ -139,10 +139,10 @@ func (l *failureLimiter) admit(src string) (delay, retryAfter time.Duration) {
 	l.mu.Lock()
 	level := l.current(src, now)
 	l.mu.Unlock()
-	if level >= float64(l.cfg.Refuse) {
-		// Until enough failures are forgiven to drop below Refuse.
-		wait := time.Duration((level - float64(l.cfg.Refuse) + 1) * float64(l.cfg.Forgive))
-		return 0, max(wait, time.Second)
+	// The latest failure counts whole until it is forgiven: Refuse failures
+	// in quick succession (level just under Refuse) refuse the next request.
+	if over := level - float64(l.cfg.Refuse-1); over > 0 {
+		return 0, max(time.Duration(over*float64(l.cfg.Forgive)), time.Second)
 	}
 	if over := level - float64(l.cfg.Free); over > 0 {
 		return min(time.Duration(over*float64(l.cfg.Step)), l.cfg.MaxDelay), 0
