@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/patchbay-dev/patchbay/internal/app"
 	"github.com/patchbay-dev/patchbay/internal/stdio"
+	"github.com/patchbay-dev/patchbay/internal/store"
 )
 
 // headerFlags collects repeated --header "Name: value" flags.
@@ -46,7 +48,7 @@ func runStdio(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if (*url == "") == (*serverID == "") {
+	if (*url == "") == (*serverID == "") || fs.NArg() > 0 {
 		return errors.New("usage: patchbay stdio --url MCP_URL [--header 'Name: value']...  or  patchbay stdio --server ID [--database URL] [--encryption-key KEY]")
 	}
 	// SIGTERM (and SIGINT) end the session; closing stdin does too.
@@ -71,5 +73,9 @@ func runStdio(args []string) error {
 		return err
 	}
 	defer a.Close()
-	return a.MCP().ServeSession(ctx, *serverID, &sdk.StdioTransport{})
+	err = a.MCP().ServeSession(ctx, *serverID, &sdk.StdioTransport{})
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("no MCP server with id %q (or it expired); list them with GET /integrated-account/:id/mcp", *serverID)
+	}
+	return err
 }
