@@ -52,6 +52,10 @@ type ServerConfig struct {
 	SearchFetch bool `json:"search_fetch,omitempty"`
 	// Budget caps the calls this server makes upstream; nil = no cap.
 	Budget *Budget `json:"budget,omitempty"`
+	// OAuth makes the server reachable by OAuth: at /mcp/oauth/{id}, from
+	// the /mcp/oauth picker, and (with RequireAPITokenAuth) on its token
+	// URL with an OAuth access token. Off for servers made before it.
+	OAuth bool `json:"oauth,omitempty"`
 }
 
 // Budget caps upstream calls per minute and per day (UTC); 0 = no cap.
@@ -215,6 +219,10 @@ type Store interface {
 	AccountBudget(ctx context.Context, accountID string) (Budget, error)
 	// SetAccountBudget sets an account's budget; a zero budget removes it.
 	SetAccountBudget(ctx context.Context, accountID string, b Budget) error
+
+	// OAuth authorization server: the clients, codes, grants and tokens
+	// of MCP clients authorized to Patchbay itself (internal/oauth).
+	OAuthServerStore
 
 	Ping(ctx context.Context) error
 	Close() error

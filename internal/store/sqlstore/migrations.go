@@ -123,6 +123,68 @@ CREATE TABLE quota_counters (
 );
 `,
 	},
+	{
+		// OAuth authorization server for MCP clients (internal/oauth):
+		// clients, single-use codes, grants and hashed tokens.
+		version: 5,
+		sql: `
+CREATE TABLE oauth_clients (
+	id            TEXT PRIMARY KEY,
+	kind          TEXT NOT NULL,
+	name          TEXT NOT NULL,
+	redirect_uris TEXT NOT NULL,
+	metadata      TEXT NOT NULL,
+	created_ip    TEXT NOT NULL,
+	created_at    BIGINT NOT NULL,
+	expires_at    BIGINT
+);
+CREATE INDEX oauth_clients_kind ON oauth_clients (kind, created_at);
+CREATE TABLE oauth_codes (
+	code_hash     TEXT PRIMARY KEY,
+	client_id     TEXT NOT NULL,
+	client_name   TEXT NOT NULL,
+	redirect_uri  TEXT NOT NULL,
+	challenge     TEXT NOT NULL,
+	resource      TEXT NOT NULL,
+	resource_hash TEXT NOT NULL,
+	scope         TEXT NOT NULL,
+	server_id     TEXT NOT NULL,
+	approved_via  TEXT NOT NULL,
+	approved_by   TEXT NOT NULL,
+	grant_id      TEXT NOT NULL,
+	created_at    BIGINT NOT NULL,
+	expires_at    BIGINT NOT NULL,
+	used_at       BIGINT
+);
+CREATE INDEX oauth_codes_client ON oauth_codes (client_id);
+CREATE TABLE oauth_grants (
+	id            TEXT PRIMARY KEY,
+	client_id     TEXT NOT NULL,
+	client_name   TEXT NOT NULL,
+	server_id     TEXT NOT NULL,
+	resource      TEXT NOT NULL,
+	resource_hash TEXT NOT NULL,
+	scope         TEXT NOT NULL,
+	approved_via  TEXT NOT NULL,
+	approved_by   TEXT NOT NULL,
+	created_at    BIGINT NOT NULL,
+	last_used_at  BIGINT NOT NULL,
+	expires_at    BIGINT NOT NULL
+);
+CREATE INDEX oauth_grants_server ON oauth_grants (server_id);
+CREATE INDEX oauth_grants_client ON oauth_grants (client_id);
+CREATE TABLE oauth_tokens (
+	token_hash TEXT PRIMARY KEY,
+	kind       TEXT NOT NULL,
+	grant_id   TEXT NOT NULL,
+	created_at BIGINT NOT NULL,
+	expires_at BIGINT NOT NULL,
+	used_at    BIGINT
+);
+CREATE INDEX oauth_tokens_grant ON oauth_tokens (grant_id);
+CREATE INDEX oauth_tokens_expires ON oauth_tokens (expires_at);
+`,
+	},
 }
 
 func init() {
