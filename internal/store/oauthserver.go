@@ -112,10 +112,10 @@ type OAuthServerStore interface {
 	DeleteOAuthClient(ctx context.Context, id string) error
 
 	CreateOAuthCode(ctx context.Context, c *OAuthCode) error
-	// UseOAuthCode marks an unexpired code used and returns it. A code
-	// used before comes back with UsedAt already set: a replay. Expired
-	// or unknown codes are ErrNotFound.
-	UseOAuthCode(ctx context.Context, hash string, now time.Time) (*OAuthCode, error)
+	// UseOAuthCode marks an unexpired code used and returns it; fresh
+	// says this call spent it. A code spent before comes back with fresh
+	// false: a replay. Expired or unknown codes are ErrNotFound.
+	UseOAuthCode(ctx context.Context, hash string, now time.Time) (code *OAuthCode, fresh bool, err error)
 
 	// CreateOAuthGrant stores a grant with its first tokens and notes it
 	// on the code that led to it (codeHash may be empty), all or nothing.

@@ -139,23 +139,23 @@ func scanOAuthCode(r scanner) (*store.OAuthCode, error) {
 
 // UseOAuthCode burns the code with one conditional UPDATE, so of two racing
 // exchanges exactly one sees it fresh.
-func (s *DB) UseOAuthCode(ctx context.Context, hash string, t time.Time) (*store.OAuthCode, error) {
+func (s *DB) UseOAuthCode(ctx context.Context, hash string, t time.Time) (*store.OAuthCode, bool, error) {
 	res, err := s.exec(ctx, `UPDATE oauth_codes SET used_at = ? WHERE code_hash = ? AND used_at IS NULL AND expires_at > ?`, ms(t), hash, ms(t))
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	c, err := scanOAuthCode(s.queryRow(ctx, `SELECT `+oauthCodeCols+` FROM oauth_codes WHERE code_hash = ?`, hash))
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if n == 0 && c.UsedAt == nil {
-		return nil, store.ErrNotFound // expired, never used
+		return nil, false, store.ErrNotFound // expired, never used
 	}
-	return c, nil
+	return c, n == 1, nil
 }
 
 const oauthGrantCols = `id, client_id, client_name, server_id, resource, resource_hash, scope, approved_via, approved_by, created_at, last_used_at, expires_at`
