@@ -39,6 +39,7 @@ type envOptions struct {
 	wrap   func(http.Handler) http.Handler     // wrap the sandbox's handler
 	logger *slog.Logger                        // Patchbay's logger (default: discard)
 	serve  func(http.Handler) *httptest.Server // how Patchbay is served (default httptest.NewServer)
+	dbPath string                              // the SQLite file (default: a fresh one)
 }
 
 // newEnvWith is newEnv with hooks: a config change, a wrapper around the
@@ -65,8 +66,11 @@ func newEnvWith(t *testing.T, o envOptions) *env {
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	if o.dbPath == "" {
+		o.dbPath = filepath.Join(t.TempDir(), "patchbay.db")
+	}
 	cfg := app.Config{
-		DatabaseURL:     filepath.Join(t.TempDir(), "patchbay.db"),
+		DatabaseURL:     o.dbPath,
 		EncryptionKey:   bytes.Repeat([]byte{1}, 32),
 		SandboxOrigin:   sb.URL,
 		Now:             e.clock.Now,
