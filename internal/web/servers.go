@@ -45,6 +45,7 @@ type serverForm struct {
 	Tags            []string
 	RequireAPIToken bool
 	HideMissing     bool
+	SearchFetch     bool
 	Expires         string // an expiryChoices value, or "keep" when editing
 	ExpiresAt       string // datetime-local text, UTC
 }
@@ -56,7 +57,9 @@ func (f *serverForm) config() (store.ServerConfig, error) {
 			methods = append(methods, m)
 		}
 	}
-	return api.ServerConfig(methods, f.Tags, f.RequireAPIToken, f.HideMissing)
+	cfg, err := api.ServerConfig(methods, f.Tags, f.RequireAPIToken, f.HideMissing)
+	cfg.SearchFetch = f.SearchFetch
+	return cfg, err
 }
 
 // expiry reads the expiry choice: set=false keeps the current one.
@@ -90,6 +93,7 @@ func readServerForm(r *http.Request) *serverForm {
 		Tags:            r.Form["tags"],
 		RequireAPIToken: r.Form.Get("require_api_token_auth") != "",
 		HideMissing:     r.Form.Get("hide_tools_missing_scopes") != "",
+		SearchFetch:     r.Form.Get("search_fetch") != "",
 		Expires:         r.Form.Get("expires"),
 		ExpiresAt:       r.Form.Get("expires_at"),
 	}
@@ -104,7 +108,7 @@ func readServerForm(r *http.Request) *serverForm {
 }
 
 func formFromServer(s *store.Server) *serverForm {
-	f := &serverForm{Name: s.Name, Tags: s.Config.Tags, RequireAPIToken: s.Config.RequireAPITokenAuth, HideMissing: s.Config.HideToolsMissingScopes, Expires: "keep"}
+	f := &serverForm{Name: s.Name, Tags: s.Config.Tags, RequireAPIToken: s.Config.RequireAPITokenAuth, HideMissing: s.Config.HideToolsMissingScopes, SearchFetch: s.Config.SearchFetch, Expires: "keep"}
 	var extra []string
 	for _, m := range s.Config.Methods {
 		class := false
@@ -128,6 +132,8 @@ type preview struct {
 	Bytes  int
 	Tokens int // bytes/4 of the tools/list answer: the usual rough estimate
 	Error  string
+	// SearchFetch: the search and fetch tools come on top.
+	SearchFetch bool
 }
 
 func (h *Handler) previewOf(a *store.Account, f *serverForm) *preview {
@@ -147,7 +153,7 @@ func (h *Handler) previewOf(a *store.Account, f *serverForm) *preview {
 	if err != nil {
 		return &preview{Error: err.Error()}
 	}
-	p := &preview{Tools: selected, Bytes: len(b), Tokens: len(b) / 4}
+	p := &preview{Tools: selected, Bytes: len(b), Tokens: len(b) / 4, SearchFetch: cfg.SearchFetch}
 	if len(selected) == 0 {
 		p.Error = "This choice exposes no tool. Allow more methods or tags."
 	}
@@ -321,7 +327,12 @@ func (h *Handler) editServer(w http.ResponseWriter, r *http.Request, s *session)
 		if err != nil {
 			return err
 		}
-		return h.svc.UpdateServer(r.Context(), a, srv, api.ServerChanges{Name: &f.Name, Config: &cfg, SetExpiry: set, ExpiresAt: exp})
+		// Start from the stored config: what the form does not show (a
+		// budget, OAuth access, …) stays as it is.
+		merged := srv.Config
+		merged.Methods, merged.Tags = cfg.Methods, cfg.Tags
+		merged.RequireAPITokenAuth, merged.HideToolsMissingScopes, merged.SearchFetch = cfg.RequireAPITokenAuth, cfg.HideToolsMissingScopes, cfg.SearchFetch
+		return h.svc.UpdateServer(r.Context(), a, srv, api.ServerChanges{Name: &f.Name, Config: &merged, SetExpiry: set, ExpiresAt: exp})
 	}()
 	var ae *api.Error
 	if errors.As(err, &ae) {

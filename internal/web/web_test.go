@@ -488,11 +488,16 @@ func TestMCPServerLifecycle(t *testing.T) {
 		t.Fatal("the servers page shows the token again, or not the server")
 	}
 
-	// Edit: name, filters and expiry.
-	a = b.post(base+"/servers/"+srv.ID, base+"/servers/"+srv.ID, url.Values{"name": {"ChatGPT calls"}, "methods": {"read"}, "methods_extra": {"create_a_gong_call"}, "tags": {"calls"}, "expires": {"never"}})
+	// Edit: name, filters and expiry; what the form does not show stays.
+	srv.Config.Budget = &store.Budget{PerDay: 50}
+	if err := e.store.UpdateServer(ctx, srv); err != nil {
+		t.Fatal(err)
+	}
+	a = b.post(base+"/servers/"+srv.ID, base+"/servers/"+srv.ID, url.Values{"name": {"ChatGPT calls"}, "methods": {"read"}, "methods_extra": {"create_a_gong_call"}, "tags": {"calls"}, "search_fetch": {"1"}, "expires": {"never"}})
 	wantStatus(t, "edit", a, http.StatusSeeOther)
 	srv, _ = e.store.GetServer(ctx, srv.ID)
-	if srv.Name != "ChatGPT calls" || strings.Join(srv.Config.Methods, ",") != "read,create_a_gong_call" || strings.Join(srv.Config.Tags, ",") != "calls" || srv.ExpiresAt != nil {
+	if srv.Name != "ChatGPT calls" || strings.Join(srv.Config.Methods, ",") != "read,create_a_gong_call" || strings.Join(srv.Config.Tags, ",") != "calls" || srv.ExpiresAt != nil ||
+		srv.Config.Budget == nil || srv.Config.Budget.PerDay != 50 || !srv.Config.SearchFetch {
 		t.Fatalf("after edit: %+v", srv)
 	}
 	// "keep" leaves the expiry alone; a past custom date is refused.
