@@ -274,15 +274,28 @@ func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
 	})
 }
 
-// RedactPath hides the secret token of an MCP URL path.
+// RedactPath hides the secret token of an MCP URL path, and any segment
+// that looks like a token elsewhere: unclean paths such as
+// /./mcp/{token} or /x/../mcp/{token} are logged before the mux redirects
+// them.
 func RedactPath(p string) string {
 	if rest, ok := strings.CutPrefix(p, "/mcp/"); ok {
 		if i := strings.IndexByte(rest, '/'); i >= 0 {
-			return "/mcp/<redacted>" + rest[i:]
+			p = "/mcp/<redacted>" + rest[i:]
+		} else {
+			return "/mcp/<redacted>"
 		}
-		return "/mcp/<redacted>"
 	}
-	return p
+	if !strings.Contains(p, credentials.MCPTokenPrefix) && !strings.Contains(p, credentials.APITokenPrefix) {
+		return p
+	}
+	parts := strings.Split(p, "/")
+	for i, seg := range parts {
+		if strings.Contains(seg, credentials.MCPTokenPrefix) || strings.Contains(seg, credentials.APITokenPrefix) {
+			parts[i] = "<redacted>"
+		}
+	}
+	return strings.Join(parts, "/")
 }
 
 func (a *App) publicURL(r *http.Request) string {
