@@ -8,7 +8,6 @@ import (
 
 	"github.com/patchbay-dev/patchbay/internal/quota"
 	"github.com/patchbay-dev/patchbay/internal/store"
-	"github.com/patchbay-dev/patchbay/internal/tools"
 )
 
 // minExpiry is how far ahead expires_at must be: a server that dies before
@@ -275,14 +274,13 @@ func (a *API) previewTools(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	set, ok := a.opts.Catalog.ToolSet(acct.Integration)
-	if !ok {
-		return badRequest("the account's integration %q is not loaded", acct.Integration)
-	}
 	q := r.URL.Query()
-	f := tools.Filter{Methods: splitParam(q.Get("methods")), Tags: splitParam(q.Get("tags"))}
+	selected, err := a.svc.PreviewTools(acct, store.ServerConfig{Methods: splitParam(q.Get("methods")), Tags: splitParam(q.Get("tags"))})
+	if err != nil {
+		return err
+	}
 	out := []toolJSON{}
-	for _, t := range set.Select(f) {
+	for _, t := range selected {
 		out = append(out, toolJSON{
 			Name: t.Name, Title: t.Title, Description: t.Description, Resource: t.Resource, Method: t.Method,
 			Tags: t.Tags, Scopes: t.Scopes, ReadOnly: t.Read, Destructive: t.Annotations.DestructiveHint, Credits: t.Credits,
