@@ -315,6 +315,13 @@ func (h *Handler) startSession(w http.ResponseWriter, r *http.Request, via strin
 	if _, err := h.opts.Store.DeleteExpiredSessions(ctx, h.opts.Now()); err != nil {
 		h.log.Warn("web: deleting expired sessions", "err", err)
 	}
+	// A sign-in replaces the browser's previous session rather than
+	// leaving it behind.
+	if c, err := r.Cookie(sessionCookie); err == nil && strings.HasPrefix(c.Value, sessionPrefix) && len(c.Value) <= 128 {
+		if old, err := h.opts.Store.SessionByHash(ctx, credentials.HashToken(c.Value)); err == nil {
+			_ = h.opts.Store.DeleteSession(ctx, old.ID)
+		}
+	}
 	token := credentials.NewToken(sessionPrefix)
 	row := &store.Session{TokenHash: credentials.HashToken(token), Via: via, ExpiresAt: h.opts.Now().Add(h.opts.SessionTTL)}
 	if err := h.opts.Store.CreateSession(ctx, row); err != nil {

@@ -234,6 +234,12 @@ func TestPagesNeedASession(t *testing.T) {
 	if list, _ := e.store.ListServers(context.Background(), acct.ID); len(list) != 0 {
 		t.Fatalf("a server was created without a session: %v", list)
 	}
+	// An htmx request (the live preview) is told to go and sign in.
+	a = b.do(http.MethodGet, "/ui/accounts/"+acct.ID+"/preview?methods=read", nil, "HX-Request", "true")
+	wantStatus(t, "htmx without a session", a, http.StatusUnauthorized)
+	if a.header.Get("HX-Redirect") != "/ui/sign-in" {
+		t.Errorf("HX-Redirect = %q", a.header.Get("HX-Redirect"))
+	}
 	// A made-up session cookie is no session either.
 	b.c.Jar.SetCookies(mustURL(e.srv.URL+"/ui/"), []*http.Cookie{{Name: sessionCookie, Value: sessionPrefix + "forged", Path: "/ui/"}})
 	wantStatus(t, "forged cookie", b.get("/ui/accounts"), http.StatusSeeOther)
