@@ -47,7 +47,8 @@
           width: Math.max(280, el.clientWidth),
           height: 220,
           tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"); },
-          scales: { x: { time: true }, y: { range: function (u, min, max) { return [0, Math.max(1, max)]; } } },
+          // Each bucket's bar starts at its time: leave room for the last one.
+          scales: { x: { time: true, range: function (u, min, max) { return [min, max + d.step]; } }, y: { range: function (u, min, max) { return [0, Math.max(1, max)]; } } },
           axes: [axis, Object.assign({ values: function (u, v) { return v.map(function (x) { return Number.isInteger(x) ? x : ""; }); } }, axis)],
           series: [
             {},
