@@ -76,6 +76,9 @@ type Options struct {
 	// Quota, if set, is asked before every upstream call; an error ends the
 	// call with an isError result carrying its text.
 	Quota func(ctx context.Context, srv *store.Server, acct *store.Account) error
+	// OAuth, if set, serves /mcp/oauth[/{server_id}] and lets token URLs
+	// that require API-token auth take OAuth access tokens (oauth.go).
+	OAuth OAuthVerifier
 }
 
 // Handler is the /mcp/ endpoint.
@@ -164,6 +167,7 @@ type call struct {
 	upstreamStatus int
 	errText        string
 	rateLimit      *upstream.RateLimit
+	oauthClient    string // the OAuth client's name, for the log
 }
 
 func newID() string {
@@ -173,14 +177,16 @@ func newID() string {
 }
 
 // ServeHTTP answers /mcp/{token} (Streamable HTTP), and the legacy
-// HTTP+SSE transport's /mcp/{token}/sse and /mcp/{token}/message.
+// HTTP+SSE transport's /mcp/{token}/sse and /mcp/{token}/message; and the
+// OAuth URLs /mcp/oauth[/{server_id}] (Streamable HTTP), served the same
+// way once their access token is checked (oauth.go).
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	if !h.origins.admitBrowser(w, r) {
 		return
 	}
 	token, rest := splitToken(r.URL.Path)
-	if token == "" || (rest != "" && rest != "/sse" && rest != "/message") {
+	if token == "" || (token != oauthSegment && rest != "" && rest != "/sse" && rest != "/message") {
 		writeJSONError(w, http.StatusNotFound, "not_found", "no MCP server at this URL")
 		return
 	}
@@ -193,25 +199,39 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else if delay > 0 {
 		h.limiter.cfg.Sleep(ctx, delay)
 	}
-	srv, acct, err := h.resolve(ctx, token)
-	if err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			// Unknown, expired and revoked tokens answer alike.
-			h.limiter.fail(src)
-			writeJSONError(w, http.StatusNotFound, "not_found", "no MCP server at this URL")
+	var srv *store.Server
+	var acct *store.Account
+	var oauthClient string
+	if token == oauthSegment {
+		var ok bool
+		if srv, acct, oauthClient, ok = h.admitOAuth(w, r, rest, src, start); !ok {
 			return
 		}
-		h.opts.Logger.Error("mcp: resolving token", "err", err)
-		writeJSONError(w, http.StatusServiceUnavailable, "unavailable", "try again shortly")
-		return
+		rest = "" // Streamable HTTP only
+	} else {
+		var err error
+		srv, acct, err = h.resolve(ctx, token)
+		if err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				// Unknown, expired and revoked tokens answer alike.
+				h.limiter.fail(src)
+				writeJSONError(w, http.StatusNotFound, "not_found", "no MCP server at this URL")
+				return
+			}
+			h.opts.Logger.Error("mcp: resolving token", "err", err)
+			writeJSONError(w, http.StatusServiceUnavailable, "unavailable", "try again shortly")
+			return
+		}
+		if srv.Config.RequireAPITokenAuth {
+			var ok bool
+			if oauthClient, ok = h.tokenURLAuth(w, r, token, srv, acct, src, start); !ok {
+				return
+			}
+		}
 	}
-	if srv.Config.RequireAPITokenAuth && !h.apiTokenOK(ctx, r) {
-		h.limiter.fail(src)
-		w.Header().Set("WWW-Authenticate", `Bearer realm="patchbay", error="invalid_token", error_description="this MCP server requires an API token in the Authorization header"`)
-		writeJSONError(w, http.StatusUnauthorized, "unauthorized", "this MCP server requires Authorization: Bearer <API token>")
-		h.log(ctx, srv, acct, envelope{}, r, http.StatusUnauthorized, &call{status: "denied", errText: "missing or invalid API token"}, start)
-		return
-	}
+	// From here on every kind of URL is served alike. The client's bearer
+	// has done its job: it goes no further (not upstream, not to tools).
+	r.Header.Del("Authorization")
 	set, ok := h.opts.Catalog.ToolSet(acct.Integration)
 	if !ok {
 		writeJSONError(w, http.StatusServiceUnavailable, "unavailable", "the account's integration is not loaded")
@@ -271,7 +291,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		lenientAccept(r)
 	}
 
-	c := &call{ctx: ctx, server: srv, account: acct, set: set, filter: filterOf(srv.Config), status: "ok"}
+	c := &call{ctx: ctx, server: srv, account: acct, set: set, filter: filterOf(srv.Config), status: "ok", oauthClient: oauthClient}
 	id := newID()
 	h.inflight.Store(id, c)
 	defer h.inflight.Delete(id)
@@ -437,6 +457,10 @@ func (h *Handler) log(ctx context.Context, srv *store.Server, acct *store.Accoun
 	c.mu.Unlock()
 	if e.ClientName == "" && r != nil {
 		e.ClientName = truncate(r.UserAgent(), 120)
+	}
+	if c.oauthClient != "" {
+		// Which OAuth client (as registered) made the call.
+		e.ClientName = truncate(strings.TrimSpace(e.ClientName+" (OAuth client: "+c.oauthClient+")"), 250)
 	}
 	if status >= 400 && e.Status == "ok" {
 		e.Status = "error"
