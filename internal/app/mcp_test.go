@@ -464,3 +464,33 @@ func TestEveryRequestIsLogged(t *testing.T) {
 		t.Errorf("unknown log_type: %d, want 400", status)
 	}
 }
+
+// 2025-era clients name themselves once, in initialize; the session id they
+// get back carries the name, so later requests are logged under it too.
+func TestLogNamesTheClientOfLaterRequests(t *testing.T) {
+	e := newEnv(t)
+	srv := e.server(map[string]any{})
+	resp, _ := rawMCP(t, srv.URL, `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"claude-desktop","version":"0.9.1"}}}`, nil)
+	sid := resp.Header.Get("Mcp-Session-Id")
+	if sid == "" {
+		t.Fatal("initialize gave no session id")
+	}
+	rawMCP(t, srv.URL, `{"jsonrpc":"2.0","id":2,"method":"tools/list"}`, map[string]string{"Mcp-Session-Id": sid, "MCP-Protocol-Version": "2025-06-18", "User-Agent": "node"})
+	rawMCP(t, srv.URL, `{"jsonrpc":"2.0","id":3,"method":"tools/list"}`, map[string]string{"Mcp-Session-Id": "garbage.!!!", "User-Agent": "curl/8"})
+	var logs struct {
+		Result []struct {
+			Method        string `json:"method"`
+			ClientName    string `json:"client_name"`
+			ClientVersion string `json:"client_version"`
+		}
+	}
+	e.mustAPI("GET", "/log?log_type=mcp&mcp_server_id="+srv.ID, nil, http.StatusOK, &logs)
+	if len(logs.Result) != 3 {
+		t.Fatalf("%d log entries, want 3", len(logs.Result))
+	}
+	for i, want := range []string{"curl/8 ", "claude-desktop 0.9.1", "claude-desktop 0.9.1"} {
+		if got := logs.Result[i].ClientName + " " + logs.Result[i].ClientVersion; got != want {
+			t.Errorf("entry %d (%s): client %q, want %q", i, logs.Result[i].Method, got, want)
+		}
+	}
+}

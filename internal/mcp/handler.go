@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -302,7 +303,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// its own (stateless) whatever id it carries. 2025-era clients and
 		// the conformance suite's multi-stream checks (SEP-1699) expect one;
 		// DELETE of it answers 405, which the spec allows.
-		w.Header().Set("Mcp-Session-Id", newID())
+		w.Header().Set("Mcp-Session-Id", sessionID(env.ClientName, env.ClientVersion))
+	} else if env.ClientName == "" {
+		// Later requests of a 2025-era client name it only through the
+		// session id it was given.
+		env.ClientName, env.ClientVersion = clientFromSession(r.Header.Get("Mcp-Session-Id"))
 	}
 	rw := &recorder{ResponseWriter: w, call: c}
 	if env.Progress && acceptsStream {
@@ -313,6 +318,27 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodPost {
 		h.log(ctx, srv, acct, env, r, rw.statusCode(), c, start)
 	}
+}
+
+// sessionID is a random id that also carries the client's self-reported
+// name and version, so the audit log can name the client of every request
+// of a stateless session. It grants nothing and is never trusted.
+func sessionID(name, version string) string {
+	info, _ := json.Marshal([2]string{truncate(name, 60), truncate(version, 30)})
+	return newID() + "." + base64.RawURLEncoding.EncodeToString(info)
+}
+
+func clientFromSession(id string) (name, version string) {
+	_, enc, ok := strings.Cut(id, ".")
+	if !ok || len(enc) > 200 {
+		return "", ""
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(enc)
+	var info [2]string
+	if err != nil || json.Unmarshal(raw, &info) != nil {
+		return "", ""
+	}
+	return info[0], info[1]
 }
 
 // lenientAccept completes an Accept header that takes JSON (or anything)
