@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/patchbay-dev/patchbay/internal/credentials"
+	"github.com/patchbay-dev/patchbay/internal/oauth"
 	"github.com/patchbay-dev/patchbay/internal/quota"
 	"github.com/patchbay-dev/patchbay/internal/store"
 	"github.com/patchbay-dev/patchbay/internal/tools"
@@ -40,6 +41,8 @@ type Options struct {
 	VerifyAccount func(ctx context.Context, a *store.Account) error
 	// Quota shows budgets' usage in answers (optional).
 	Quota *quota.Guard
+	// OAuth, if set, adds the OAuth grants and static clients (oauth.go).
+	OAuth *oauth.Server
 }
 
 // API is the admin REST API handler.
@@ -81,6 +84,7 @@ func (a *API) routes() {
 	h("PATCH /integrated-account/{id}/mcp/{mcpId}", a.patchServer)
 	h("DELETE /integrated-account/{id}/mcp/{mcpId}", a.deleteServer)
 	h("GET /log", a.listLogs)
+	a.oauthRoutes(h)
 }
 
 // Handler returns the API's routes; mount it at the root.

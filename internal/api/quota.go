@@ -11,6 +11,9 @@ import (
 // cannot be read is left out rather than failing the answer.
 func (a *API) serverOut(ctx context.Context, s *store.Server) serverJSON {
 	out := toServerJSON(s)
+	if a.opts.OAuth != nil && s.Config.OAuth {
+		out.OAuthURL = a.opts.OAuth.ServerURL(s.ID)
+	}
 	if a.opts.Quota != nil {
 		if u, err := a.opts.Quota.Usage(ctx, quota.ServerScope(s.ID), s.Config.Budget); err == nil {
 			out.Usage = u

@@ -21,6 +21,7 @@ type configJSON struct {
 	HideToolsMissingScopes bool          `json:"hide_tools_missing_scopes"`
 	SearchFetch            bool          `json:"search_fetch"`
 	Budget                 *store.Budget `json:"budget"`
+	OAuth                  bool          `json:"oauth"`
 }
 
 type serverJSON struct {
@@ -36,10 +37,12 @@ type serverJSON struct {
 	URL   string `json:"url,omitempty"`
 	// Usage is the budget's spending so far (with a budget only).
 	Usage map[string]quota.WindowUsage `json:"usage,omitempty"`
+	// OAuthURL is the per-server OAuth URL (with config.oauth on).
+	OAuthURL string `json:"oauth_url,omitempty"`
 }
 
 func toServerJSON(s *store.Server) serverJSON {
-	cfg := configJSON{Methods: s.Config.Methods, Tags: s.Config.Tags, RequireAPITokenAuth: s.Config.RequireAPITokenAuth, HideToolsMissingScopes: s.Config.HideToolsMissingScopes, SearchFetch: s.Config.SearchFetch, Budget: s.Config.Budget}
+	cfg := configJSON{Methods: s.Config.Methods, Tags: s.Config.Tags, RequireAPITokenAuth: s.Config.RequireAPITokenAuth, HideToolsMissingScopes: s.Config.HideToolsMissingScopes, SearchFetch: s.Config.SearchFetch, Budget: s.Config.Budget, OAuth: s.Config.OAuth}
 	if cfg.Methods == nil {
 		cfg.Methods = []string{}
 	}
@@ -59,6 +62,8 @@ type configBody struct {
 	HideToolsMissingScopes bool          `json:"hide_tools_missing_scopes"`
 	SearchFetch            bool          `json:"search_fetch"`
 	Budget                 *store.Budget `json:"budget"`
+	// OAuth: absent keeps a server's current setting (off for new ones).
+	OAuth *bool `json:"oauth"`
 }
 
 func cleanList(field string, l []string) ([]string, error) {
@@ -83,6 +88,7 @@ func cleanList(field string, l []string) ([]string, error) {
 func (c *configBody) toStore() (store.ServerConfig, error) {
 	cfg, err := ServerConfig(c.Methods, c.Tags, c.RequireAPITokenAuth, c.HideToolsMissingScopes)
 	cfg.SearchFetch = c.SearchFetch
+	cfg.OAuth = c.OAuth != nil && *c.OAuth
 	if err == nil {
 		if qerr := quota.Check(c.Budget); qerr != nil {
 			return cfg, badRequest("config.%v", qerr)
@@ -206,6 +212,9 @@ func (a *API) patchServer(w http.ResponseWriter, r *http.Request) error {
 			cfg, err := cb.toStore()
 			if err != nil {
 				return err
+			}
+			if cb.OAuth == nil {
+				cfg.OAuth = srv.Config.OAuth
 			}
 			c.Config = &cfg
 			c.SetBudget, c.Budget = true, cfg.Budget
