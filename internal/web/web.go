@@ -22,6 +22,7 @@ import (
 
 	"github.com/patchbay-dev/patchbay/internal/api"
 	"github.com/patchbay-dev/patchbay/internal/connect"
+	"github.com/patchbay-dev/patchbay/internal/oauth"
 	"github.com/patchbay-dev/patchbay/internal/store"
 )
 
@@ -42,6 +43,9 @@ type Options struct {
 	Connect *connect.Service
 	// SessionTTL is how long a sign-in lasts; 0 means 12 hours.
 	SessionTTL time.Duration
+	// OAuth, if set, adds the OAuth consent page and the OAuth
+	// connections page (consent.go, grants.go).
+	OAuth *oauth.Server
 }
 
 // Handler serves everything under /ui/.
@@ -119,6 +123,7 @@ func (h *Handler) routes() {
 	m.Handle("GET /ui/accounts/{id}/tools", h.authed(h.toolsPage))
 	m.Handle("GET /ui/accounts/{id}/activity", h.authed(h.activityPage))
 	m.Handle("GET /ui/accounts/{id}/activity/series", h.authed(h.activitySeries))
+	h.oauthRoutes()
 	m.HandleFunc("/ui/", func(w http.ResponseWriter, r *http.Request) {
 		h.renderError(w, r, &api.Error{Status: http.StatusNotFound, Code: "not_found", Message: "There is no such page."})
 	})
