@@ -21,6 +21,7 @@ import (
 	"github.com/patchbay-dev/patchbay/internal/integration"
 	"github.com/patchbay-dev/patchbay/internal/mcp"
 	"github.com/patchbay-dev/patchbay/internal/metrics"
+	"github.com/patchbay-dev/patchbay/internal/oauth"
 	"github.com/patchbay-dev/patchbay/internal/quota"
 	"github.com/patchbay-dev/patchbay/internal/store"
 	"github.com/patchbay-dev/patchbay/internal/store/sqlstore"
@@ -56,11 +57,31 @@ type Config struct {
 	// AuthLimiter tunes the per-source limiter of failed MCP token and API
 	// token checks (zero: defaults; see mcp.LimiterConfig).
 	AuthLimiter mcp.LimiterConfig
+	// OAuth makes Patchbay an OAuth authorization server for MCP clients
+	// (internal/oauth); it needs PublicURL.
+	OAuth OAuthConfig
 	// DisableLocalhostProtection: see mcp.Options.
 	DisableLocalhostProtection bool
 	Logger                     *slog.Logger
 	Version                    string
 	Now                        func() time.Time
+}
+
+// OAuthConfig configures the OAuth authorization server.
+type OAuthConfig struct {
+	// Enabled turns it on: discovery, /oauth/*, /mcp/oauth[/{id}] and
+	// OAuth on require_api_token_auth token URLs. Off, none of it exists.
+	Enabled bool
+	// AccessTTL is the access token lifetime (default 1 h).
+	AccessTTL time.Duration
+	// Redirects is the redirect URI policy (nil: the default allowlist).
+	Redirects *oauth.RedirectPolicy
+	// CIMD tunes the client metadata document fetcher (tests trust a
+	// test CA through it).
+	CIMD oauth.CIMDConfig
+	// AutoApprove approves every valid request at once: `patchbay demo`
+	// only, refused unless PublicURL is on loopback.
+	AutoApprove *oauth.AutoApprove
 }
 
 // App is a running Patchbay: open it, serve its Handler, Close it.
@@ -73,6 +94,7 @@ type App struct {
 	Connect  *connect.Service
 	handler  http.Handler
 	mcp      *mcp.Handler
+	oauth    *oauth.Server // nil when OAuth is off
 	started  time.Time
 }
 
@@ -167,6 +189,18 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		Logger:       cfg.Logger,
 		Observe:      m.ObserveRefresh,
 	})
+	if cfg.OAuth.Enabled {
+		if cfg.PublicURL == "" {
+			cfg.Logger.Warn("oauth: off, because it needs a public URL (--public-url / PATCHBAY_PUBLIC_URL)")
+		} else if a.oauth, err = oauth.New(oauth.Config{
+			Store: db, PublicURL: cfg.PublicURL, AccessTTL: cfg.OAuth.AccessTTL, Redirects: cfg.OAuth.Redirects, CIMD: cfg.OAuth.CIMD,
+			AutoApprove: cfg.OAuth.AutoApprove, CredentialLive: web.CredentialLive(db), TrustForwardedFor: cfg.AuthLimiter.TrustForwardedFor,
+			Logger: cfg.Logger, Now: cfg.Now,
+		}); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	a.handler = a.routes()
 	return a, nil
 }
@@ -199,6 +233,7 @@ func (a *App) routes() http.Handler {
 		Observe:                    a.Metrics.ObserveMCP,
 		Limiter:                    a.cfg.AuthLimiter,
 		Quota:                      guard.Spend,
+		OAuth:                      a.oauthVerifier(),
 	})
 	adminAPI := api.New(api.Options{
 		Store:         a.Store,
@@ -209,10 +244,18 @@ func (a *App) routes() http.Handler {
 		CheckBaseURL:  a.checkBaseURL,
 		VerifyAccount: a.verifyAccount,
 		Quota:         guard,
+		OAuth:         a.oauth,
 	})
 	mux := http.NewServeMux()
 	a.mcp = mcpHandler
-	mux.Handle("/mcp/", mcpHandler)
+	if a.oauth != nil {
+		// Discovery documents live beside and under the MCP URLs.
+		mux.Handle("/mcp/", a.oauth.Discovery(mcpHandler))
+		mux.Handle("/.well-known/", a.oauth.Handler())
+		mux.Handle("/oauth/", a.oauth.Handler())
+	} else {
+		mux.Handle("/mcp/", mcpHandler)
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -227,6 +270,7 @@ func (a *App) routes() http.Handler {
 		Now:       a.cfg.Now,
 		PublicURL: a.publicURL,
 		Connect:   a.Connect,
+		OAuth:     a.oauth,
 	})
 	if err != nil {
 		panic(err) // embedded templates that do not parse: a build bug
@@ -236,6 +280,18 @@ func (a *App) routes() http.Handler {
 	mux.Handle("/", adminAPI.Handler())
 	return metrics.AccessLog(a.cfg.Logger, RedactPath, recoverPanics(a.cfg.Logger, mux))
 }
+
+// oauthVerifier is the OAuth server as the MCP handler's verifier, or a
+// nil interface when OAuth is off.
+func (a *App) oauthVerifier() mcp.OAuthVerifier {
+	if a.oauth == nil {
+		return nil
+	}
+	return a.oauth
+}
+
+// OAuth is the OAuth authorization server (nil when off).
+func (a *App) OAuth() *oauth.Server { return a.oauth }
 
 func (a *App) ready(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
@@ -363,6 +419,12 @@ func (a *App) cleanupAsLeader(ctx context.Context) {
 	defer t.Stop()
 	for {
 		n, err := a.Store.DeleteExpiredServers(ctx, a.cfg.Now())
+		if a.oauth != nil && err == nil {
+			// Grants die with their servers and approving credentials.
+			if _, oerr := a.oauth.Sweep(ctx); oerr != nil && ctx.Err() == nil {
+				a.cfg.Logger.Error("cleanup: sweeping OAuth grants, tokens and clients", "err", oerr)
+			}
+		}
 		switch {
 		case err != nil && ctx.Err() == nil:
 			a.cfg.Logger.Error("cleanup: deleting expired MCP servers", "err", err)
