@@ -2,17 +2,22 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
+	"errors"
 	"flag"
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/patchbay-dev/patchbay/internal/app"
 	"github.com/patchbay-dev/patchbay/internal/connect"
 	"github.com/patchbay-dev/patchbay/internal/credentials"
+	"github.com/patchbay-dev/patchbay/internal/oauth"
 	gongsandbox "github.com/patchbay-dev/patchbay/internal/sandbox/gong"
 	"github.com/patchbay-dev/patchbay/internal/store"
+	"github.com/patchbay-dev/patchbay/internal/web"
 )
 
 // demoExternalID marks the demo's sandbox account so a restart finds it.
@@ -25,6 +30,9 @@ func runDemo(args []string) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	dataDir := fs.String("data-dir", envOr("PATCHBAY_DATA_DIR", defaultDataDir()), "directory of the embedded database")
+	oauthAccessTTL := fs.Duration("oauth-access-ttl", time.Hour, "lifetime of OAuth access tokens (short ones let tests see a refresh)")
+	oauthAutoApprove := fs.Bool("oauth-auto-approve", false, "approve every OAuth authorization at once as the demo's API token, picking the demo's server for /mcp/oauth (tests only; refused off loopback)")
+	oauthCIMDCA := fs.String("oauth-cimd-ca", "", "PEM file of a CA to trust for client metadata documents, which may then be on loopback (tests only)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -53,6 +61,29 @@ func runDemo(args []string) error {
 		return err
 	}
 	publicURL := "http://" + ln.Addr().String()
+	oauthCfg := app.OAuthConfig{Enabled: true, AccessTTL: *oauthAccessTTL}
+	if *oauthCIMDCA != "" {
+		pem, err := os.ReadFile(*oauthCIMDCA)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			ln.Close()
+			return fmt.Errorf("--oauth-cimd-ca: no certificate in %s", *oauthCIMDCA)
+		}
+		oauthCfg.CIMD = oauth.CIMDConfig{RootCAs: pool, AllowLoopback: true}
+	}
+	// Known before the app opens, so auto-approve can name it.
+	apiToken := credentials.NewToken(credentials.APITokenPrefix)
+	if *oauthAutoApprove {
+		if ip := ln.Addr().(*net.TCPAddr).IP; !ip.IsLoopback() {
+			ln.Close()
+			return errors.New("--oauth-auto-approve approves anyone: it works only with a loopback --addr")
+		}
+		oauthCfg.AutoApprove = &oauth.AutoApprove{Via: web.APITokenVia(apiToken), By: "API token “demo” (demo auto-approve)"}
+	}
 	a, err := openApp(ctx, app.Config{
 		DatabaseURL:   db.databaseURL(),
 		EncryptionKey: key,
@@ -65,6 +96,7 @@ func runDemo(args []string) error {
 			ClientID: sandbox.ClientID(), ClientSecret: sandbox.ClientSecret(),
 			AuthURL: sandboxOrigin + "/oauth2/authorize", TokenURL: sandboxOrigin + "/oauth2/generate-customer-token",
 		}},
+		OAuth: oauthCfg,
 	})
 	if err != nil {
 		ln.Close()
@@ -77,12 +109,16 @@ func runDemo(args []string) error {
 		return err
 	}
 	mcpToken := credentials.NewToken(credentials.MCPTokenPrefix)
-	srv := &store.Server{AccountID: acct.ID, Name: "Demo: every Gong tool", TokenHash: credentials.HashToken(mcpToken)}
+	// OAuth on: its token URL is unchanged (no API token required), and
+	// it is reachable at /mcp/oauth/{id} and from the /mcp/oauth picker.
+	srv := &store.Server{AccountID: acct.ID, Name: "Demo: every Gong tool", TokenHash: credentials.HashToken(mcpToken), Config: store.ServerConfig{OAuth: true}}
 	if err := a.Store.CreateServer(ctx, srv); err != nil {
 		return err
 	}
-	apiToken, err := mintAPIToken(ctx, a.Store, "demo")
-	if err != nil {
+	if oauthCfg.AutoApprove != nil {
+		oauthCfg.AutoApprove.ServerID = srv.ID
+	}
+	if err := a.Store.CreateAPIToken(ctx, &store.APIToken{Name: "demo", TokenHash: credentials.HashToken(apiToken)}); err != nil {
 		return err
 	}
 	cleanupCtx, cancel := context.WithCancel(ctx)
@@ -90,6 +126,10 @@ func runDemo(args []string) error {
 	go a.RunCleanup(cleanupCtx)
 
 	fmt.Printf("MCP URL: %s/mcp/%s\n", publicURL, mcpToken)
+	if o := a.OAuth(); o != nil {
+		fmt.Printf("OAuth MCP URL: %s\n", o.ServerURL(srv.ID))
+		fmt.Printf("OAuth picker URL: %s\n", o.PickerURL())
+	}
 	fmt.Printf("API token: %s\n", apiToken)
 	fmt.Printf("Admin API: %s\n", publicURL)
 	fmt.Printf("Dashboard: %s/ui/\n", publicURL)

@@ -11,6 +11,7 @@ import (
 	"github.com/patchbay-dev/patchbay/internal/app"
 	"github.com/patchbay-dev/patchbay/internal/connect"
 	"github.com/patchbay-dev/patchbay/internal/mcp"
+	"github.com/patchbay-dev/patchbay/internal/oauth"
 )
 
 // splitList splits a comma-separated flag value, dropping empty entries.
@@ -39,10 +40,20 @@ func runServe(args []string) error {
 		return fmt.Errorf("PATCHBAY_CLEANUP_INTERVAL: want a positive duration such as 1m")
 	}
 	cleanupInterval := fs.Duration("cleanup-interval", defCleanup, "how often the leading replica deletes expired MCP servers; standby replicas try to take the lead as often (env PATCHBAY_CLEANUP_INTERVAL)")
+	oauthOn := fs.Bool("oauth", envOr("PATCHBAY_OAUTH_ENABLED", "true") == "true", "be an OAuth authorization server for MCP clients (ChatGPT, Claude): discovery, /oauth/*, /mcp/oauth[/{id}]; needs --public-url at the root of an https host (env PATCHBAY_OAUTH_ENABLED=false turns it off)")
+	oauthRedirects := fs.String("oauth-redirects", envOr("PATCHBAY_OAUTH_REDIRECTS", ""), "comma-separated redirect URI allowlist for OAuth clients: https://host/path, https://host/prefix*, https://* (any), loopback (env PATCHBAY_OAUTH_REDIRECTS; default: ChatGPT's and Claude's callbacks and loopback)")
 	var gongApp oauthFlags
 	gongApp.register(fs, "gong")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	oauthCfg := app.OAuthConfig{Enabled: *oauthOn}
+	if *oauthRedirects != "" {
+		p, err := oauth.ParseRedirectPolicy(*oauthRedirects)
+		if err != nil {
+			return fmt.Errorf("--oauth-redirects: %w", err)
+		}
+		oauthCfg.Redirects = p
 	}
 	if *cleanupInterval <= 0 {
 		return fmt.Errorf("--cleanup-interval must be positive")
@@ -68,6 +79,7 @@ func runServe(args []string) error {
 		AllowedOrigins:             splitList(*allowedOrigins),
 		AuthLimiter:                mcp.LimiterConfig{TrustForwardedFor: *trustXFF},
 		CleanupInterval:            *cleanupInterval,
+		OAuth:                      oauthCfg,
 		Logger:                     log,
 	})
 	if err != nil {
