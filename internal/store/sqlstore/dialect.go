@@ -66,8 +66,11 @@ func (sqliteDialect) open(path string) (*sql.DB, error) {
 		return nil, err
 	}
 	// One writer at a time is SQLite's model; a small pool still lets
-	// reads overlap.
+	// reads overlap. Idle connections are kept (database/sql keeps 2 by
+	// default): under load the others would be closed and reopened, each
+	// reopen parsing the schema and re-preparing statements.
 	db.SetMaxOpenConns(8)
+	db.SetMaxIdleConns(8)
 	return db, nil
 }
 
@@ -98,6 +101,9 @@ func (postgresDialect) open(dsn string) (*sql.DB, error) {
 		return nil, err
 	}
 	db.SetMaxOpenConns(16)
+	// Keep them: the default of 2 idle connections means reconnecting
+	// (and re-preparing) under any concurrency.
+	db.SetMaxIdleConns(16)
 	return db, nil
 }
 

@@ -79,7 +79,7 @@ func accountBudgetScope(id string) string { return "account:" + id }
 func (s *DB) AccountBudget(ctx context.Context, accountID string) (store.Budget, error) {
 	var b store.Budget
 	var perMinute, perDay int64
-	err := s.queryRow(ctx, `SELECT per_minute, per_day FROM quota_budgets WHERE scope = ?`, accountBudgetScope(accountID)).Scan(&perMinute, &perDay)
+	err := s.hotRow(ctx, `SELECT per_minute, per_day FROM quota_budgets WHERE scope = ?`, accountBudgetScope(accountID)).Scan(&perMinute, &perDay)
 	if errors.Is(err, sql.ErrNoRows) {
 		return b, nil
 	}

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -25,6 +26,13 @@ type DB struct {
 	db      *sql.DB
 	dialect dialect
 	cipher  *credentials.Cipher
+	// stmts holds the prepared statements of the queries every MCP request
+	// makes (see hotRow), by query text.
+	stmts sync.Map
+	// logMu serialises audit log inserts on SQLite, which has one writer:
+	// concurrent inserts then queue here instead of in SQLite's busy
+	// handler, which sleeps milliseconds at a time.
+	logMu sync.Mutex
 }
 
 var _ store.Store = (*DB)(nil)
@@ -57,7 +65,13 @@ func (s *DB) SQL() *sql.DB { return s.db }
 // Dialect names the engine: "sqlite" or "postgres".
 func (s *DB) Dialect() string { return s.dialect.name() }
 
-func (s *DB) Close() error                   { return s.db.Close() }
+func (s *DB) Close() error {
+	s.stmts.Range(func(_, v any) bool {
+		v.(*sql.Stmt).Close()
+		return true
+	})
+	return s.db.Close()
+}
 func (s *DB) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
 func (s *DB) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
@@ -71,6 +85,36 @@ func (s *DB) query(ctx context.Context, q string, args ...any) (*sql.Rows, error
 func (s *DB) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	return s.db.QueryRowContext(ctx, s.dialect.rebind(q), args...)
 }
+
+// hotRow is queryRow for the few queries every MCP request makes: the
+// statement is prepared once (database/sql then prepares it once per
+// connection) instead of parsed on every call.
+func (s *DB) hotRow(ctx context.Context, q string, args ...any) scanner {
+	st, err := s.prepared(ctx, q)
+	if err != nil {
+		return errRow{err}
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+func (s *DB) prepared(ctx context.Context, q string) (*sql.Stmt, error) {
+	if st, ok := s.stmts.Load(q); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := s.db.PrepareContext(ctx, s.dialect.rebind(q))
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := s.stmts.LoadOrStore(q, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
 
 // Times are stored as Unix milliseconds: the same BIGINT on every engine.
 func ms(t time.Time) int64 { return t.UnixMilli() }
@@ -184,7 +228,7 @@ func (s *DB) scanAccount(r scanner) (*store.Account, error) {
 }
 
 func (s *DB) GetAccount(ctx context.Context, id string) (*store.Account, error) {
-	return s.scanAccount(s.queryRow(ctx, `SELECT `+accountCols+` FROM integrated_accounts WHERE id = ?`, id))
+	return s.scanAccount(s.hotRow(ctx, `SELECT `+accountCols+` FROM integrated_accounts WHERE id = ?`, id))
 }
 
 func (s *DB) ListAccounts(ctx context.Context) ([]*store.Account, error) {
@@ -292,7 +336,40 @@ func (s *DB) GetServer(ctx context.Context, id string) (*store.Server, error) {
 }
 
 func (s *DB) ServerByTokenHash(ctx context.Context, hash string) (*store.Server, error) {
-	return scanServer(s.queryRow(ctx, `SELECT `+serverCols+` FROM mcp_servers WHERE token_hash = ?`, hash))
+	return scanServer(s.hotRow(ctx, `SELECT `+serverCols+` FROM mcp_servers WHERE token_hash = ?`, hash))
+}
+
+// ServerAccountByTokenHash is ServerByTokenHash and GetAccount of its
+// account in one query: the MCP endpoint's lookup on every request.
+func (s *DB) ServerAccountByTokenHash(ctx context.Context, hash string) (*store.Server, *store.Account, error) {
+	var srv store.Server
+	var a store.Account
+	var cfg, creds string
+	var exp sql.NullInt64
+	var scopes sql.NullString
+	var created, updated, aCreated, aUpdated int64
+	err := s.hotRow(ctx, `SELECT s.id, s.account_id, s.name, s.config, s.token_hash, s.expires_at, s.created_at, s.updated_at,
+		a.id, a.integration, a.name, a.base_url, a.status, a.scopes, a.external_id, a.credentials, a.created_at, a.updated_at
+		FROM mcp_servers s JOIN integrated_accounts a ON a.id = s.account_id WHERE s.token_hash = ?`, hash).Scan(
+		&srv.ID, &srv.AccountID, &srv.Name, &cfg, &srv.TokenHash, &exp, &created, &updated,
+		&a.ID, &a.Integration, &a.Name, &a.BaseURL, &a.Status, &scopes, &a.ExternalID, &creds, &aCreated, &aUpdated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, store.ErrNotFound
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := json.Unmarshal([]byte(cfg), &srv.Config); err != nil {
+		return nil, nil, fmt.Errorf("server %s: config: %w", srv.ID, err)
+	}
+	srv.ExpiresAt = fromNullMS(exp)
+	srv.CreatedAt, srv.UpdatedAt = fromMS(created), fromMS(updated)
+	a.Scopes = decodeList(scopes)
+	a.CreatedAt, a.UpdatedAt = fromMS(aCreated), fromMS(aUpdated)
+	if a.Credentials, err = s.openCredentials(creds); err != nil {
+		return nil, nil, fmt.Errorf("account %s: %w", a.ID, err)
+	}
+	return &srv, &a, nil
 }
 
 func (s *DB) ListServers(ctx context.Context, accountID string) ([]*store.Server, error) {
@@ -392,7 +469,11 @@ func (s *DB) AppendLog(ctx context.Context, e *store.LogEntry) error {
 	if e.Time.IsZero() {
 		e.Time = now()
 	}
-	return s.queryRow(ctx, `INSERT INTO log_entries (created_at, server_id, account_id, rpc_method, tool, client_name, client_version, status, http_status, upstream_status, duration_us, error)
+	if s.dialect.name() == "sqlite" {
+		s.logMu.Lock()
+		defer s.logMu.Unlock()
+	}
+	return s.hotRow(ctx, `INSERT INTO log_entries (created_at, server_id, account_id, rpc_method, tool, client_name, client_version, status, http_status, upstream_status, duration_us, error)
 		VALUES (?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
 		ms(e.Time), e.ServerID, e.AccountID, e.RPCMethod, e.Tool, e.ClientName, e.ClientVersion, e.Status,
 		e.HTTPStatus, e.UpstreamStatus, e.Duration.Microseconds(), e.Error).Scan(&e.ID)
