@@ -9,6 +9,8 @@
 # docs/deploy.md has a two-replica deployment on PostgreSQL.
 
 FROM golang:1.26-bookworm AS build
+# Honour go.mod's toolchain line (the image pins its own Go otherwise).
+ENV GOTOOLCHAIN=auto
 WORKDIR /src
 # Dependencies first, so code changes reuse the module layer.
 COPY go.mod go.sum ./
