@@ -371,6 +371,17 @@ func (h *Handler) resolve(ctx context.Context, token string) (*store.Server, *st
 	if !strings.HasPrefix(token, credentials.MCPTokenPrefix) || len(token) > 128 {
 		return nil, nil, store.ErrNotFound
 	}
+	if j, ok := h.opts.Store.(serverAccountLookup); ok {
+		// One query instead of two, on every request.
+		srv, acct, err := j.ServerAccountByTokenHash(ctx, credentials.HashToken(token))
+		if err != nil {
+			return nil, nil, err
+		}
+		if srv.Expired(h.opts.Now()) {
+			return nil, nil, store.ErrNotFound
+		}
+		return srv, acct, nil
+	}
 	srv, err := h.opts.Store.ServerByTokenHash(ctx, credentials.HashToken(token))
 	if err != nil {
 		return nil, nil, err
@@ -383,6 +394,12 @@ func (h *Handler) resolve(ctx context.Context, token string) (*store.Server, *st
 		return nil, nil, err
 	}
 	return srv, acct, nil
+}
+
+// serverAccountLookup is a store that finds a server and its account in
+// one query (sqlstore does).
+type serverAccountLookup interface {
+	ServerAccountByTokenHash(ctx context.Context, hash string) (*store.Server, *store.Account, error)
 }
 
 func (h *Handler) apiTokenOK(ctx context.Context, r *http.Request) bool {
