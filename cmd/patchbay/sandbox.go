@@ -6,11 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"net"
-	"net/http"
-	"os"
-	"os/signal"
-	"syscall"
-	"time"
 
 	"github.com/patchbay-dev/patchbay/internal/sandbox/gong"
 )
@@ -45,23 +40,5 @@ func runSandbox(args []string) error {
 	fmt.Printf("OAuth client id: %s\n", sb.ClientID())
 	fmt.Printf("OAuth client secret: %s\n", sb.ClientSecret())
 
-	srv := &http.Server{Handler: sb, ReadHeaderTimeout: 10 * time.Second}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return err
-	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return serveUntilSignal(context.Background(), ln, sb, newLogger())
 }

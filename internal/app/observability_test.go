@@ -18,23 +18,6 @@ import (
 	"github.com/patchbay-dev/patchbay/internal/store"
 )
 
-type logSink struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logSink) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logSink) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // /metrics shows the MCP, upstream and gauge series after tool calls; the
 // access log carries request ids and never the MCP token.
 func TestMetricsAndAccessLog(t *testing.T) {
@@ -53,7 +36,7 @@ func TestMetricsAndAccessLog(t *testing.T) {
 	}))
 	defer upstream.Close()
 
-	logs := &logSink{}
+	logs := &lockedBuffer{}
 	a, err := app.Open(context.Background(), app.Config{
 		DatabaseURL:     filepath.Join(t.TempDir(), "p.db"),
 		EncryptionKey:   bytes.Repeat([]byte{1}, 32),
