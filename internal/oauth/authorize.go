@@ -220,7 +220,11 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if aa := s.cfg.AutoApprove; aa != nil {
-		to, err := s.Approve(r.Context(), req, Approval{ServerID: aa.ServerID, Via: aa.Via, By: aa.By})
+		pick := aa.ServerID
+		if req.Resource.Server != nil {
+			pick = "" // fixed by the URL
+		}
+		to, err := s.Approve(r.Context(), req, Approval{ServerID: pick, Via: aa.Via, By: aa.By})
 		if err != nil {
 			s.log.Error("oauth: auto-approve", "err", err)
 			http.Redirect(w, r, s.RedirectURL(&AuthError{Redirect: true, RedirectURI: req.RedirectURI, State: req.State, Code: "server_error", Description: "auto-approve failed"}), http.StatusFound)

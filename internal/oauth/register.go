@@ -123,3 +123,13 @@ func (s *Server) handleRegistration(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, s.registrationOf(c))
 }
+
+// ClientMetadataError gives the message of a refused registration (bad
+// redirect URIs, unsupported metadata), for other front ends.
+func ClientMetadataError(err error) (string, bool) {
+	var oe *oauthError
+	if errors.As(err, &oe) {
+		return oe.Description, true
+	}
+	return "", false
+}
