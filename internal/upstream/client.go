@@ -146,10 +146,18 @@ func (c *Client) Call(ctx context.Context, in *integration.Integration, baseURL 
 		return &Result{Body: errBody(ErrorBody{Status: resp.StatusCode, Message: fmt.Sprintf("%s's answer is larger than %d bytes; narrow the request", in.Title, c.MaxBody)}), IsError: true, Status: resp.StatusCode, Err: "answer too large"}
 	}
 	res := mapResponse(in, t, resp, raw)
-	if !res.IsError && c.MaxResult > 0 {
+	if !res.IsError && c.MaxResult > 0 && !fitsUncapped(len(raw), c.MaxResult) {
 		res.Body = capBody(res.Body, c.MaxResult)
 	}
 	return res
+}
+
+// fitsUncapped reports whether the answer mapped from an upstream body of
+// n bytes is sure to encode within max bytes, so capBody need not encode
+// it to find out: re-encoding turns one byte of the body into at most six
+// (a "<" becomes "\u003c"), and the mapping adds at most a small wrapper.
+func fitsUncapped(n, max int) bool {
+	return n <= (max-1024)/6
 }
 
 func (c *Client) observe(in *integration.Integration, status int, start time.Time) {
