@@ -3,6 +3,7 @@ package oauth_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -469,5 +470,65 @@ func TestRegistration(t *testing.T) {
 	after, _ := e.app.Store.ListOAuthClients(ctx, store.OAuthClientDynamic)
 	if len(before) == 0 || len(after) != 0 {
 		t.Errorf("clients before/after the sweep: %d/%d", len(before), len(after))
+	}
+}
+
+func TestStaticClients(t *testing.T) {
+	e := newEnv(t)
+	a, _ := e.server(store.ServerConfig{OAuth: true})
+	admin := func(method, path, body string) (int, map[string]any) {
+		var r io.Reader
+		if body != "" {
+			r = strings.NewReader(body)
+		}
+		res, b := e.do(method, e.base+path, e.apiToken, r, "application/json")
+		var m map[string]any
+		_ = json.Unmarshal(b, &m)
+		return res.StatusCode, m
+	}
+	if status, _ := admin(http.MethodPost, "/oauth-clients", `{"name":"Inspector","redirect_uris":["https://evil.example/cb"]}`); status != 400 {
+		t.Errorf("a static client with a disallowed redirect: %d", status)
+	}
+	status, c := admin(http.MethodPost, "/oauth-clients", `{"name":"Inspector","redirect_uris":["http://localhost:6274/oauth/callback"]}`)
+	if status != 201 || c["client_id"] == nil {
+		t.Fatalf("static client: %d %v", status, c)
+	}
+	id := c["client_id"].(string)
+	_, challenge := pkce()
+	if u := e.authorize(id, "http://localhost:6274/oauth/callback", e.base+"/mcp/oauth/"+a.ID, challenge, nil); u.Query().Get("code") == "" {
+		t.Errorf("static client authorize: %s", u)
+	}
+	if status, l := admin(http.MethodGet, "/oauth-clients", ""); status != 200 || len(l["result"].([]any)) != 1 {
+		t.Errorf("list: %d %v", status, l)
+	}
+	// Static clients are not swept, however long unused.
+	e.clock.Advance(48 * time.Hour)
+	if _, err := e.app.OAuth().Sweep(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if status, _ := admin(http.MethodDelete, "/oauth-clients/"+id, ""); status != 200 {
+		t.Errorf("delete: %d", status)
+	}
+	if status, _ := admin(http.MethodDelete, "/oauth-clients/"+id, ""); status != 404 {
+		t.Errorf("second delete: %d", status)
+	}
+	// Without an API token the admin routes refuse.
+	res, _ := e.do(http.MethodGet, e.base+"/oauth-grants", "", nil, "")
+	if res.StatusCode != 401 {
+		t.Errorf("grants without an API token: %d", res.StatusCode)
+	}
+}
+
+func TestAutoApproveOnlyOnLoopback(t *testing.T) {
+	e := newEnv(t)
+	for _, u := range []string{"https://pb.example", "http://10.0.0.5:8080", "http://0.0.0.0:8080"} {
+		if _, err := oauth.New(oauth.Config{Store: e.app.Store, PublicURL: u, AutoApprove: &oauth.AutoApprove{}}); err == nil {
+			t.Errorf("auto-approve accepted for %s", u)
+		}
+	}
+	for _, u := range []string{"http://127.0.0.1:8080", "http://localhost:1", "http://[::1]:2"} {
+		if _, err := oauth.New(oauth.Config{Store: e.app.Store, PublicURL: u, AutoApprove: &oauth.AutoApprove{}}); err != nil {
+			t.Errorf("auto-approve refused for %s: %v", u, err)
+		}
 	}
 }

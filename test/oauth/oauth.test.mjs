@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import https from "node:https";
 
 import {
-  env, admin, demoAccount, Browser, MemoryProvider, authorize, callUsers, consent, sleep, UnauthorizedError,
+  env, admin, demoAccount, Browser, MemoryProvider, authorize, callUsers, consent, hiddenInputs, sleep, UnauthorizedError,
 } from "./helpers.mjs";
 
 const base = new URL(env.base).origin;
@@ -116,6 +116,20 @@ test("picker URL: the server is chosen (here created) at consent; tokens stay on
   assert.equal((await rawMCP(env.pickerURL, tok)).status, 200);
   assert.equal((await rawMCP(env.serverURL, tok)).status, 401, "a picker token is refused at /mcp/oauth/{id}");
   assert.equal((await rawMCP(picked.oauth_url, tok)).status, 401, "even at its own server's per-server URL");
+
+  // The dashboard lists the grant; its Revoke form (CSRF-protected) ends it.
+  const page = await browser.request(`${base}/ui/oauth`);
+  assert.equal(page.status, 200);
+  const html2 = await page.text();
+  assert.match(html2, /Picker test/, "the OAuth page lists the grant");
+  const grantID = (await grantsOf(picked.id))[0].id;
+  const csrf = hiddenInputs(html2).find(([k]) => k === "csrf_token")[1];
+  const forged = await browser.request(`${base}/ui/oauth/grants/${grantID}/revoke`, { method: "POST", form: [["csrf_token", "forged"]] });
+  assert.equal(forged.status, 403, "revocation needs the CSRF token");
+  const revoked = await browser.request(`${base}/ui/oauth/grants/${grantID}/revoke`, { method: "POST", form: [["csrf_token", csrf]] });
+  assert.equal(revoked.status, 303);
+  assert.equal((await rawMCP(env.pickerURL, tok)).status, 401, "revoked in the dashboard: the token is refused");
+  assert.equal((await grantsOf(picked.id)).length, 0);
   await client.close();
 });
 
