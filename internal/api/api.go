@@ -84,6 +84,9 @@ func (a *API) routes() {
 	h("PATCH /integrated-account/{id}/mcp/{mcpId}", a.patchServer)
 	h("DELETE /integrated-account/{id}/mcp/{mcpId}", a.deleteServer)
 	h("GET /log", a.listLogs)
+	h("POST /api-token", a.createToken)
+	h("GET /api-token", a.listTokens)
+	h("DELETE /api-token/{id}", a.deleteToken)
 	a.oauthRoutes(h)
 }
 

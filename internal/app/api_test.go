@@ -167,3 +167,39 @@ func TestToolPreview(t *testing.T) {
 		}
 	}
 }
+
+func TestAPITokensThroughTheAPI(t *testing.T) {
+	e := newEnv(t)
+	var tok struct{ ID, Name, Token string }
+	e.mustAPI("POST", "/api-token", map[string]any{"name": "ci"}, http.StatusCreated, &tok)
+	if !strings.HasPrefix(tok.Token, "pba_") || tok.ID == "" {
+		t.Fatalf("created %+v", tok)
+	}
+	// The new token works; listing never shows a token again.
+	req, _ := http.NewRequest("GET", e.url+"/api-token", nil)
+	req.Header.Set("Authorization", "Bearer "+tok.Token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("the new token is refused: %v %v", err, resp.Status)
+	}
+	var listed map[string]any
+	json.NewDecoder(resp.Body).Decode(&listed)
+	resp.Body.Close()
+	if raw, _ := json.Marshal(listed); strings.Contains(string(raw), tok.Token) || strings.Contains(string(raw), e.apiToken) || len(listed["result"].([]any)) != 2 {
+		t.Errorf("token list %s", raw)
+	}
+	e.mustAPI("DELETE", "/api-token/"+tok.ID, nil, http.StatusOK, nil)
+	req, _ = http.NewRequest("GET", e.url+"/api-token", nil)
+	req.Header.Set("Authorization", "Bearer "+tok.Token)
+	resp, _ = http.DefaultClient.Do(req)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("a deleted token still works: %d", resp.StatusCode)
+	}
+	for _, bad := range []any{`{"name":""}`, `{"name":7}`, `{"name":"x","admin":true}`} {
+		if status, _ := e.api("POST", "/api-token", bad); status != http.StatusBadRequest {
+			t.Errorf("POST /api-token %v: %d, want 400", bad, status)
+		}
+	}
+	e.mustAPI("DELETE", "/api-token/no-such-id", nil, http.StatusNotFound, nil)
+}
