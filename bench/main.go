@@ -76,7 +76,7 @@ func main() {
 
 	cfg := config{
 		quick: *quick, rounds: 3, out: *out, skipPeer: *skipPeer, keep: *keep, hold: *hold, profile: *profileDir,
-		latDur: 1500 * time.Millisecond, tputDur: 2 * time.Second, warm: 300 * time.Millisecond,
+		latDur: time.Second, tputDur: 1500 * time.Millisecond, warm: 300 * time.Millisecond,
 		memMark: 10_000, memTotal: 100_000, memRounds: 3,
 		accounts: 1_000, servers: 10_000, startRuns: 5, budget: 9*time.Minute + 30*time.Second,
 	}
