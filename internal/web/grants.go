@@ -55,7 +55,7 @@ func (h *Handler) grantsPage(w http.ResponseWriter, r *http.Request, s *session)
 			d.Grants = append(d.Grants, grantRow{OAuthGrant: g, Server: name})
 		}
 	}
-	h.render(w, r, http.StatusOK, "oauth", &page{Title: "OAuth connections", CSRF: s.csrf, SignedIn: true, Notice: oauthNotices[r.URL.Query().Get("done")], Data: d})
+	h.render(w, r, http.StatusOK, "oauth", &page{Title: "OAuth connections", CSRF: s.csrf, SignedIn: true, Nav: "oauth", Notice: oauthNotices[r.URL.Query().Get("done")], Data: d})
 	return nil
 }
 

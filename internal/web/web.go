@@ -260,11 +260,13 @@ type page struct {
 	Notice   string // a one-line confirmation of what just happened
 	Error    string // what went wrong with the form below
 	Data     any
+	OAuthOn  bool // the OAuth authorization server is on (set by render)
 }
 
 // render executes a page into a buffer first, so a template error is a
 // clean 500 rather than half a page.
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) {
+	p.OAuthOn = h.opts.OAuth != nil
 	h.renderTemplate(w, r, status, name, "base", p)
 }
 
