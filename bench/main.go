@@ -78,7 +78,7 @@ func main() {
 		quick: *quick, rounds: 3, out: *out, skipPeer: *skipPeer, keep: *keep, hold: *hold, profile: *profileDir,
 		latDur: time.Second, tputDur: 1500 * time.Millisecond, warm: 300 * time.Millisecond,
 		memMark: 10_000, memTotal: 100_000, memRounds: 3,
-		accounts: 1_000, servers: 10_000, startRuns: 5, budget: 9*time.Minute + 30*time.Second,
+		accounts: 1_000, servers: 10_000, startRuns: 5, budget: 9*time.Minute + 40*time.Second,
 	}
 	if cfg.quick {
 		cfg.rounds, cfg.latDur, cfg.tputDur, cfg.warm = 1, 400*time.Millisecond, 600*time.Millisecond, 100*time.Millisecond

@@ -99,11 +99,11 @@ func run(ctx context.Context, root string, cfg config) (err error) {
 	if err != nil {
 		return err
 	}
-	if err := waitHTTP(ctx, sandbox+"/healthz", 10*time.Second); err != nil {
-		// The sandbox may not serve /healthz; any answer will do.
-		if _, e2 := http.Get(sandbox + "/"); e2 != nil {
-			return err
-		}
+	// The sandbox prints its URL once it listens; any answer proves it.
+	if resp, err := http.Get(sandbox + "/v2/users"); err != nil {
+		return fmt.Errorf("the sandbox does not answer: %w", err)
+	} else {
+		resp.Body.Close()
 	}
 	now := time.Now()
 	callID, err := firstCallID(ctx, sandbox, accessKey, secret, now)
@@ -340,7 +340,7 @@ func (f *figures) memory(ctx context.Context, step func(string, ...any), ps *pro
 	}
 	var last time.Duration
 	for r := range f.cfg.memRounds {
-		if r > 0 && f.cfg.budget > 0 && time.Since(f.started)+last+30*time.Second > f.cfg.budget {
+		if r > 0 && f.cfg.budget > 0 && time.Since(f.started)+last+10*time.Second > f.cfg.budget {
 			f.notes = append(f.notes, fmt.Sprintf("(e) ran %d of %d rounds: another would not have fit in the run's %s budget (the machine was slow)", r, f.cfg.memRounds, f.cfg.budget))
 			break
 		}
