@@ -387,6 +387,7 @@ func (f *figures) memory(ctx context.Context, step func(string, ...any), ps *pro
 		_, m.peak, _ = rss(pid)
 		if mprof != nil {
 			_ = mprof.fetch(ctx, "/debug/pprof/heap", fmt.Sprintf("memory-%d.heap.pprof", r+1))
+			_ = mprof.fetch(ctx, "/debug/pprof/heap?debug=1", fmt.Sprintf("memory-%d.memstats.txt", r+1))
 		}
 		m.n, m.errs, m.firstErr, m.rps = n, errs, firstErr, float64(n)/elapsed.Seconds()
 		f.mem = append(f.mem, m)
