@@ -165,6 +165,10 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Loading the catalog parses the whole OpenAPI document (about 80 MB
+	// allocated, little of it kept); hand that memory back to the OS now
+	// rather than over the next minutes.
+	debug.FreeOSMemory()
 	db, err := sqlstore.Open(ctx, cfg.DatabaseURL, cipher)
 	if err != nil {
 		return nil, fmt.Errorf("opening the database: %w", err)
