@@ -119,3 +119,17 @@ func BenchmarkMCPToolsList(b *testing.B) {
 		e.post(b, body)
 	}
 }
+
+// BenchmarkMCPToolsCallPage is list_all_gong_calls for a full page of 100
+// calls through the whole stack; set beside the sandbox's own
+// BenchmarkListCallsPage (the same page served directly) it shows the
+// sandbox is not the bottleneck of the pair.
+func BenchmarkMCPToolsCallPage(b *testing.B) {
+	e := newBenchEnv(b)
+	now := time.Now().UTC()
+	body := []byte(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"list_all_gong_calls","arguments":{"fromDateTime":"` +
+		now.AddDate(0, 0, -180).Format(time.RFC3339) + `","toDateTime":"` + now.Format(time.RFC3339) + `"}}}`)
+	for b.Loop() {
+		e.post(b, body)
+	}
+}
