@@ -34,9 +34,9 @@ func (h *Handler) runComposite(ctx context.Context, c *call, req *sdk.CallToolRe
 	if start.IsError {
 		return start // nothing was started: the error says why
 	}
-	pollArgs, err := pollArguments(comp.Def.Poll.Arguments, start.Body, args)
+	pollArgs, err := pollArguments(comp.Def.Poll.Arguments, start.Value(), args)
 	if err != nil {
-		return upstream.Fail(fmt.Sprintf("%s was accepted, but its answer lacks %v, so it cannot be followed; its answer: %v", comp.Start.Name, err, start.Body), nil)
+		return upstream.Fail(fmt.Sprintf("%s was accepted, but its answer lacks %v, so it cannot be followed; its answer: %v", comp.Start.Name, err, start.Value()), nil)
 	}
 	interval := h.opts.PollInterval
 	if interval <= 0 {
@@ -50,13 +50,14 @@ func (h *Handler) runComposite(ctx context.Context, c *call, req *sdk.CallToolRe
 		state, status := classify(comp, last)
 		switch state {
 		case "done":
-			return &upstream.Result{Body: map[string]any{"status": "done", "started": start.Body, "result": last.Body}, Status: last.Status}
+			return &upstream.Result{Body: map[string]any{"status": "done", "started": start.Value(), "result": last.Value()}, Status: last.Status}
 		case "failed":
-			return &upstream.Result{Body: map[string]any{"status": "failed", "started": start.Body, "result": last.Body,
+			return &upstream.Result{Body: map[string]any{"status": "failed", "started": start.Value(), "result": last.Value(),
 				"message": fmt.Sprintf("%s reports %s", comp.Poll.Name, status)}, IsError: true, Status: last.Status, Err: "composite failed: " + status}
 		case "error":
-			last.Body = map[string]any{"status": "unknown", "started": start.Body, "poll_error": last.Body,
+			last.Body = map[string]any{"status": "unknown", "started": start.Value(), "poll_error": last.Value(),
 				"message": fmt.Sprintf("%s was accepted, but checking on it with %s failed; check again with %v", comp.Start.Name, comp.Poll.Name, pollArgs)}
+			last.Raw = nil // the answer is now Body
 			return last
 		}
 		if progress != nil {
@@ -76,8 +77,8 @@ func (h *Handler) runComposite(ctx context.Context, c *call, req *sdk.CallToolRe
 	}
 	return &upstream.Result{Body: map[string]any{
 		"status":  "still_processing",
-		"started": start.Body,
-		"result":  last.Body,
+		"started": start.Value(),
+		"result":  last.Value(),
 		"message": fmt.Sprintf("Not finished after %s. It was started and goes on; check again later with %s and arguments %v.", wait, comp.Poll.Name, pollArgs),
 	}, Status: last.Status}
 }
@@ -97,7 +98,7 @@ func classify(comp *tools.CompositeTool, r *upstream.Result) (state, status stri
 	if r.IsError {
 		return "error", ""
 	}
-	body, _ := r.Body.(map[string]any)
+	body, _ := r.Value().(map[string]any)
 	status = fmt.Sprint(lookup(body, p.Status))
 	switch {
 	case slices.Contains(p.Done, status):

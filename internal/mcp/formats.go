@@ -16,7 +16,7 @@ import (
 // A speaker lookup that fails leaves speaker ids in place and says so,
 // rather than failing an answer that already arrived.
 func (h *Handler) renderFormat(ctx context.Context, c *call, auth upstream.Auth, f integration.Format, res *upstream.Result) string {
-	body, _ := res.Body.(map[string]any)
+	body, _ := res.Value().(map[string]any)
 	items, _ := body["result"].([]any)
 	var note string
 	speakers := render.Speakers{}
@@ -72,7 +72,7 @@ func (h *Handler) lookupSpeakers(ctx context.Context, c *call, auth upstream.Aut
 	if res.IsError {
 		return nil, fmt.Errorf("upstream answered %d", res.Status)
 	}
-	body, _ := res.Body.(map[string]any)
+	body, _ := res.Value().(map[string]any)
 	calls, _ := body["result"].([]any)
 	return render.SpeakersFromCalls(calls), nil
 }

@@ -249,7 +249,7 @@ var completeResult = func() sdk.CallToolResult {
 const protocol20260728 = "2026-07-28"
 
 func toolResult(req *sdk.CallToolRequest, res *upstream.Result) *sdk.CallToolResult {
-	text, err := json.Marshal(res.Body)
+	text, err := res.Text()
 	if err != nil {
 		text = []byte(`{"error":{"message":"could not encode the answer"}}`)
 	}

@@ -174,7 +174,7 @@ func (s *sfCall) do(ctx context.Context, t *tools.Tool, args map[string]any) (ma
 	if res.IsError {
 		return nil, res
 	}
-	body, _ := res.Body.(map[string]any)
+	body, _ := res.Value().(map[string]any)
 	return body, nil
 }
 

@@ -14,6 +14,10 @@ import (
 	"strings"
 	"time"
 
+	// The go-sdk's JSON decoder, already in the binary: several times
+	// faster than encoding/json at splitting large upstream answers.
+	fastjson "github.com/segmentio/encoding/json"
+
 	"github.com/patchbay-dev/patchbay/internal/integration"
 	"github.com/patchbay-dev/patchbay/internal/tools"
 )
@@ -82,12 +86,37 @@ func (r *RateLimit) Headers(h http.Header) {
 
 // Result is a tool call's outcome.
 type Result struct {
+	// Raw, when set, is the answer's JSON text exactly as the tool sends it,
+	// cut from the upstream bytes without decoding them (see successText);
+	// Body is then decoded from it on demand by Value.
+	Raw       []byte
 	Body      any  // the JSON value the tool answers with
 	IsError   bool // an isError tool result
 	Status    int  // upstream HTTP status; 0 when no answer came
 	RateLimit *RateLimit
 	// Err is a short, secret-free reason for the audit log.
 	Err string
+}
+
+// Value is the answer as a decoded JSON value (numbers as json.Number).
+func (r *Result) Value() any {
+	if r.Body == nil && r.Raw != nil {
+		dec := json.NewDecoder(bytes.NewReader(r.Raw))
+		dec.UseNumber()
+		var v any
+		if dec.Decode(&v) == nil {
+			r.Body = v
+		}
+	}
+	return r.Body
+}
+
+// Text is the answer's JSON text.
+func (r *Result) Text() ([]byte, error) {
+	if r.Raw != nil {
+		return r.Raw, nil
+	}
+	return json.Marshal(r.Body)
 }
 
 // ErrorBody is the shape of every error a tool answers with.
@@ -146,18 +175,11 @@ func (c *Client) Call(ctx context.Context, in *integration.Integration, baseURL 
 		return &Result{Body: errBody(ErrorBody{Status: resp.StatusCode, Message: fmt.Sprintf("%s's answer is larger than %d bytes; narrow the request", in.Title, c.MaxBody)}), IsError: true, Status: resp.StatusCode, Err: "answer too large"}
 	}
 	res := mapResponse(in, t, resp, raw)
-	if !res.IsError && c.MaxResult > 0 && !fitsUncapped(len(raw), c.MaxResult) {
-		res.Body = capBody(res.Body, c.MaxResult)
+	if !res.IsError && c.MaxResult > 0 && len(res.Raw) > c.MaxResult {
+		// Only an answer over the cap is decoded, to be cut at whole items.
+		res.Body, res.Raw = capBody(res.Value(), c.MaxResult), nil
 	}
 	return res
-}
-
-// fitsUncapped reports whether the answer mapped from an upstream body of
-// n bytes is sure to encode within max bytes, so capBody need not encode
-// it to find out: re-encoding turns one byte of the body into at most six
-// (a "<" becomes "\u003c"), and the mapping adds at most a small wrapper.
-func fitsUncapped(n, max int) bool {
-	return n <= (max-1024)/6
 }
 
 func (c *Client) observe(in *integration.Integration, status int, start time.Time) {
@@ -205,6 +227,13 @@ func describeNetErr(err error) string {
 var scopeInText = regexp.MustCompile(`api:[a-z0-9:\-]+[a-z0-9]`)
 
 func mapResponse(in *integration.Integration, t *tools.Tool, resp *http.Response, raw []byte) *Result {
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		text, ok := successText(t, raw, resp.StatusCode)
+		if !ok {
+			return &Result{Body: errBody(ErrorBody{Status: resp.StatusCode, Message: in.Title + " answered with something that is not JSON"}), IsError: true, Status: resp.StatusCode, Err: "non-JSON answer"}
+		}
+		return &Result{Raw: text, Status: resp.StatusCode}
+	}
 	var doc any
 	if len(bytes.TrimSpace(raw)) > 0 {
 		dec := json.NewDecoder(bytes.NewReader(raw))
@@ -212,12 +241,6 @@ func mapResponse(in *integration.Integration, t *tools.Tool, resp *http.Response
 		if err := dec.Decode(&doc); err != nil {
 			doc = nil
 		}
-	}
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		if doc == nil && len(bytes.TrimSpace(raw)) > 0 {
-			return &Result{Body: errBody(ErrorBody{Status: resp.StatusCode, Message: in.Title + " answered with something that is not JSON"}), IsError: true, Status: resp.StatusCode, Err: "non-JSON answer"}
-		}
-		return &Result{Body: successBody(t, doc, resp.StatusCode), Status: resp.StatusCode}
 	}
 
 	e := ErrorBody{Status: resp.StatusCode}
@@ -258,33 +281,66 @@ func mapResponse(in *integration.Integration, t *tools.Tool, resp *http.Response
 	return &Result{Body: errBody(e), IsError: true, Status: resp.StatusCode, RateLimit: e.RateLimit, Err: e.Message}
 }
 
-func successBody(t *tools.Tool, doc any, status int) any {
-	if doc == nil {
-		return map[string]any{"status": status}
+// successText cuts a tool's answer out of the upstream bytes without
+// decoding them into Go values: the whole body for plain tools, or
+// {"next_cursor": …, "result": <the list>} for list tools. Items keep the
+// vendor's bytes: its key order, every digit of its numbers, its
+// whitespace. ok is false when the body is not JSON.
+func successText(t *tools.Tool, raw []byte, status int) (text []byte, ok bool) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return fmt.Appendf(nil, `{"status":%d}`, status), true
 	}
 	path := t.Record.Result
 	if path == "" {
-		return doc
+		// Passed on as it came: one validating scan, no re-encoding.
+		return raw, fastjson.Valid(raw)
 	}
-	list := lookup(doc, path)
-	if list == nil {
-		list = []any{}
+	// One decode of the top level (which also validates the whole body);
+	// the list itself is never decoded.
+	var top map[string]json.RawMessage
+	if err := fastjson.Unmarshal(raw, &top); err != nil {
+		if !fastjson.Valid(raw) {
+			return nil, false
+		}
+		top = nil // an array or a scalar: no list, no cursor
 	}
-	out := map[string]any{"result": list, "next_cursor": nil}
-	if c, ok := lookup(doc, "records.cursor").(string); ok && c != "" {
-		out["next_cursor"] = c
+	first, rest, _ := strings.Cut(path, ".")
+	list := top[first]
+	if rest != "" && list != nil {
+		list = rawLookup(list, rest)
 	}
-	return out
+	if len(list) == 0 || list[0] != '[' {
+		list = []byte("[]") // absent or null: nothing on this page
+	}
+	next := []byte("null")
+	var records struct {
+		Cursor *string `json:"cursor"`
+	}
+	if rec := top["records"]; rec != nil && json.Unmarshal(rec, &records) == nil && records.Cursor != nil && *records.Cursor != "" {
+		next, _ = json.Marshal(*records.Cursor)
+	}
+	out := make([]byte, 0, len(list)+len(next)+32)
+	out = append(out, `{"next_cursor":`...)
+	out = append(out, next...)
+	out = append(out, `,"result":`...)
+	out = append(out, list...)
+	return append(out, '}'), true
 }
 
-func lookup(doc any, dotted string) any {
-	cur := doc
+// rawLookup finds a dotted path in JSON bytes, decoding only the objects
+// on the way.
+func rawLookup(raw []byte, dotted string) json.RawMessage {
+	cur := json.RawMessage(raw)
 	for _, part := range strings.Split(dotted, ".") {
-		m, ok := cur.(map[string]any)
-		if !ok {
+		var m map[string]json.RawMessage
+		if json.Unmarshal(cur, &m) != nil {
 			return nil
 		}
 		cur = m[part]
+		if cur == nil {
+			return nil
+		}
 	}
 	return cur
 }

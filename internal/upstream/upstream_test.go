@@ -191,7 +191,7 @@ func TestResultMapping(t *testing.T) {
 			c := upstream.NewClient()
 			args := map[string]any{"id": "1", "fromDateTime": "2026-01-01T00:00:00Z", "toDateTime": "2026-01-02T00:00:00Z"}
 			res := c.Call(context.Background(), set.Integration, srv.URL, upstream.BasicAuth{Key: "k", Secret: "s"}, tool(t, set, tc.tool), args)
-			out, _ := json.Marshal(res.Body)
+			out, _ := res.Text()
 			if res.IsError != tc.isError {
 				t.Errorf("IsError = %v, want %v: %s", res.IsError, tc.isError, out)
 			}
@@ -263,7 +263,7 @@ func TestLargeAnswersAreCutAtWholeItems(t *testing.T) {
 	c := upstream.NewClient()
 	c.MaxResult = 10_000
 	res := c.Call(context.Background(), set.Integration, srv.URL, upstream.BasicAuth{}, tool(t, set, "list_all_gong_users"), map[string]any{})
-	out, _ := json.Marshal(res.Body)
+	out, _ := res.Text()
 	if len(out) > c.MaxResult {
 		t.Errorf("answer is %d bytes, over the %d cap", len(out), c.MaxResult)
 	}
