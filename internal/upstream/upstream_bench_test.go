@@ -101,4 +101,3 @@ func BenchmarkMapResponse(b *testing.B) {
 		})
 	}
 }
-
