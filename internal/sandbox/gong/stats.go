@@ -92,26 +92,28 @@ func (x *exchange) statsQuery(req *statsRequest) (*statsQuery, bool) {
 	return q, true
 }
 
-// activityCounts is Gong's AggregateActivity.
-type activityCounts struct {
-	CallsAsHost                   int `json:"callsAsHost"`
-	CallsGaveFeedback             int `json:"callsGaveFeedback"`
-	CallsRequestedFeedback        int `json:"callsRequestedFeedback"`
-	CallsReceivedFeedback         int `json:"callsReceivedFeedback"`
-	OwnCallsListenedTo            int `json:"ownCallsListenedTo"`
-	OthersCallsListenedTo         int `json:"othersCallsListenedTo"`
-	CallsSharedInternally         int `json:"callsSharedInternally"`
-	CallsSharedExternally         int `json:"callsSharedExternally"`
-	CallsScorecardsFilled         int `json:"callsScorecardsFilled"`
-	CallsScorecardsReceived       int `json:"callsScorecardsReceived"`
-	CallsAttended                 int `json:"callsAttended"`
-	CallsCommentsGiven            int `json:"callsCommentsGiven"`
-	CallsCommentsReceived         int `json:"callsCommentsReceived"`
-	CallsMarkedAsFeedbackGiven    int `json:"callsMarkedAsFeedbackGiven"`
-	CallsMarkedAsFeedbackReceived int `json:"callsMarkedAsFeedbackReceived"`
+// activity holds one value per kind of activity Gong reports: counts in
+// an aggregate (AggregateActivity), call id lists in a day's detail
+// (DailyActivityWithDates). One shape, so every endpoint counts alike.
+type activity[T any] struct {
+	CallsAsHost                   T `json:"callsAsHost"`
+	CallsGaveFeedback             T `json:"callsGaveFeedback"`
+	CallsRequestedFeedback        T `json:"callsRequestedFeedback"`
+	CallsReceivedFeedback         T `json:"callsReceivedFeedback"`
+	OwnCallsListenedTo            T `json:"ownCallsListenedTo"`
+	OthersCallsListenedTo         T `json:"othersCallsListenedTo"`
+	CallsSharedInternally         T `json:"callsSharedInternally"`
+	CallsSharedExternally         T `json:"callsSharedExternally"`
+	CallsScorecardsFilled         T `json:"callsScorecardsFilled"`
+	CallsScorecardsReceived       T `json:"callsScorecardsReceived"`
+	CallsAttended                 T `json:"callsAttended"`
+	CallsCommentsGiven            T `json:"callsCommentsGiven"`
+	CallsCommentsReceived         T `json:"callsCommentsReceived"`
+	CallsMarkedAsFeedbackGiven    T `json:"callsMarkedAsFeedbackGiven"`
+	CallsMarkedAsFeedbackReceived T `json:"callsMarkedAsFeedbackReceived"`
 }
 
-func (a *activityCounts) field(k ActivityKind) *int {
+func (a *activity[T]) field(k ActivityKind) *T {
 	switch k {
 	case ActCallsAsHost:
 		return &a.CallsAsHost
@@ -144,6 +146,9 @@ func (a *activityCounts) field(k ActivityKind) *int {
 	}
 	return &a.CallsMarkedAsFeedbackReceived
 }
+
+// activityCounts is Gong's AggregateActivity.
+type activityCounts = activity[int]
 
 // idList marshals as [] when empty: Gong's daily lists are never null.
 type idList []string
@@ -164,57 +169,9 @@ func (l idList) MarshalJSON() ([]byte, error) {
 
 // activityLists is Gong's DailyActivityWithDates.
 type activityLists struct {
-	CallsAsHost                   idList `json:"callsAsHost"`
-	CallsGaveFeedback             idList `json:"callsGaveFeedback"`
-	CallsRequestedFeedback        idList `json:"callsRequestedFeedback"`
-	CallsReceivedFeedback         idList `json:"callsReceivedFeedback"`
-	OwnCallsListenedTo            idList `json:"ownCallsListenedTo"`
-	OthersCallsListenedTo         idList `json:"othersCallsListenedTo"`
-	CallsSharedInternally         idList `json:"callsSharedInternally"`
-	CallsSharedExternally         idList `json:"callsSharedExternally"`
-	CallsAttended                 idList `json:"callsAttended"`
-	CallsCommentsGiven            idList `json:"callsCommentsGiven"`
-	CallsCommentsReceived         idList `json:"callsCommentsReceived"`
-	CallsMarkedAsFeedbackGiven    idList `json:"callsMarkedAsFeedbackGiven"`
-	CallsMarkedAsFeedbackReceived idList `json:"callsMarkedAsFeedbackReceived"`
-	CallsScorecardsFilled         idList `json:"callsScorecardsFilled"`
-	CallsScorecardsReceived       idList `json:"callsScorecardsReceived"`
-	FromDate                      string `json:"fromDate"`
-	ToDate                        string `json:"toDate"`
-}
-
-func (a *activityLists) field(k ActivityKind) *idList {
-	switch k {
-	case ActCallsAsHost:
-		return &a.CallsAsHost
-	case ActCallsGaveFeedback:
-		return &a.CallsGaveFeedback
-	case ActCallsRequestedFeedback:
-		return &a.CallsRequestedFeedback
-	case ActCallsReceivedFeedback:
-		return &a.CallsReceivedFeedback
-	case ActOwnCallsListenedTo:
-		return &a.OwnCallsListenedTo
-	case ActOthersCallsListenedTo:
-		return &a.OthersCallsListenedTo
-	case ActCallsSharedInternally:
-		return &a.CallsSharedInternally
-	case ActCallsSharedExternally:
-		return &a.CallsSharedExternally
-	case ActCallsScorecardsFilled:
-		return &a.CallsScorecardsFilled
-	case ActCallsScorecardsReceived:
-		return &a.CallsScorecardsReceived
-	case ActCallsAttended:
-		return &a.CallsAttended
-	case ActCallsCommentsGiven:
-		return &a.CallsCommentsGiven
-	case ActCallsCommentsReceived:
-		return &a.CallsCommentsReceived
-	case ActCallsMarkedAsFeedbackGiven:
-		return &a.CallsMarkedAsFeedbackGiven
-	}
-	return &a.CallsMarkedAsFeedbackReceived
+	activity[idList]
+	FromDate string `json:"fromDate"`
+	ToDate   string `json:"toDate"`
 }
 
 // dailyActivity groups the activity of the page's users by user and day
