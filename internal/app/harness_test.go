@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -23,24 +22,6 @@ import (
 	"github.com/patchbay-dev/patchbay/internal/store"
 )
 
-// clock is a settable time source shared by the app under test.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
 // env is a running Patchbay wired to a running Gong sandbox, both over
 // real HTTP on loopback.
 type env struct {
@@ -52,12 +33,12 @@ type env struct {
 	upstream atomic.Int64 // requests that reached the sandbox
 	apiToken string
 	account  string // id of the sandbox account
-	clock    *clock
+	clock    *gongsandbox.Clock
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{t: t, clock: &clock{now: time.Now()}}
+	e := &env{t: t, clock: gongsandbox.NewClock(time.Now())}
 	e.sandbox = gongsandbox.New(gongsandbox.Options{Seed: 1, RatePerSecond: -1, DailyLimit: -1})
 	sb := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/v2/") {

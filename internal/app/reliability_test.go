@@ -46,7 +46,7 @@ type envOptions struct {
 // sandbox (to watch what reaches it) and a logger to inspect.
 func newEnvWith(t *testing.T, o envOptions) *env {
 	t.Helper()
-	e := &env{t: t, clock: &clock{now: time.Now()}}
+	e := &env{t: t, clock: gongsandbox.NewClock(time.Now())}
 	e.sandbox = gongsandbox.New(gongsandbox.Options{Seed: 1, RatePerSecond: -1, DailyLimit: -1})
 	var sbh http.Handler = e.sandbox
 	if o.wrap != nil {

@@ -14,7 +14,6 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,27 +21,10 @@ import (
 	"github.com/patchbay-dev/patchbay/internal/credentials"
 	"github.com/patchbay-dev/patchbay/internal/mcp"
 	"github.com/patchbay-dev/patchbay/internal/oauth"
+	gongsandbox "github.com/patchbay-dev/patchbay/internal/sandbox/gong"
 	"github.com/patchbay-dev/patchbay/internal/store"
 	"github.com/patchbay-dev/patchbay/internal/web"
 )
-
-// clock is a settable time source for the whole app.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 // env is a Patchbay with OAuth on, auto-approving as an API token (the
 // consent page itself is exercised by the Node tests), over real HTTP.
@@ -50,7 +32,7 @@ type env struct {
 	t        *testing.T
 	app      *app.App
 	base     string
-	clock    *clock
+	clock    *gongsandbox.Clock
 	apiToken string
 	account  *store.Account
 	auto     *oauth.AutoApprove
@@ -60,7 +42,7 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	ts := httptest.NewUnstartedServer(nil)
-	e := &env{t: t, base: "http://" + ts.Listener.Addr().String(), clock: &clock{now: time.Now()}}
+	e := &env{t: t, base: "http://" + ts.Listener.Addr().String(), clock: gongsandbox.NewClock(time.Now())}
 	e.apiToken = credentials.NewToken(credentials.APITokenPrefix)
 	e.auto = &oauth.AutoApprove{Via: web.APITokenVia(e.apiToken), By: "test"}
 	key := bytes.Repeat([]byte{9}, 32)
