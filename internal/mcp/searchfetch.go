@@ -206,15 +206,15 @@ func (s *sfCall) search(ctx context.Context, ext *tools.Tool, query string) (any
 			}
 			return nil, fail
 		}
-		for _, it := range list(body["result"]) {
+		for _, it := range render.Items(body["result"]) {
 			cm, _ := it.(map[string]any)
 			meta, _ := cm["metaData"].(map[string]any)
 			if meta == nil || !matches(haystack(cm), terms) {
 				continue
 			}
-			hits = append(hits, hit{searchResult{ID: str(meta["id"]), Title: str(meta["title"]), URL: str(meta["url"])}, str(meta["started"])})
+			hits = append(hits, hit{searchResult{ID: render.String(meta["id"]), Title: render.String(meta["title"]), URL: render.String(meta["url"])}, render.String(meta["started"])})
 		}
-		next := str(body["next_cursor"])
+		next := render.String(body["next_cursor"])
 		if next == "" {
 			break
 		}
@@ -233,7 +233,7 @@ func (s *sfCall) fetch(ctx context.Context, ext, tr *tools.Tool, id string) (any
 	if fail != nil {
 		return nil, fail
 	}
-	calls := list(body["result"])
+	calls := render.Items(body["result"])
 	if len(calls) == 0 {
 		f := upstream.Fail(fmt.Sprintf("no call with id %q; use an id from search", id), nil)
 		f.Status = http.StatusNotFound
@@ -245,46 +245,46 @@ func (s *sfCall) fetch(ctx context.Context, ext, tr *tools.Tool, id string) (any
 	if fail != nil {
 		return nil, fail
 	}
-	transcripts := list(tbody["result"])
+	transcripts := render.Items(tbody["result"])
 	text := render.TranscriptText(transcripts, render.SpeakersFromCalls(calls))
 	if len(transcripts) == 0 {
 		text = "This call has no transcript.\n"
 	}
 	var parties []string
-	for _, p := range list(cm["parties"]) {
+	for _, p := range render.Items(cm["parties"]) {
 		pm, _ := p.(map[string]any)
 		if label := partyLabel(pm); label != "" {
 			parties = append(parties, label)
 		}
 	}
 	metadata := map[string]any{
-		"started":          str(meta["started"]),
+		"started":          render.String(meta["started"]),
 		"duration_seconds": meta["duration"],
 		"parties":          parties,
 		"accounts":         accounts(cm),
 	}
 	for _, k := range []string{"direction", "scope", "system", "language", "purpose"} {
-		if v := str(meta[k]); v != "" {
+		if v := render.String(meta[k]); v != "" {
 			metadata[k] = v
 		}
 	}
-	return map[string]any{"id": id, "title": str(meta["title"]), "text": text, "url": str(meta["url"]), "metadata": metadata}, nil
+	return map[string]any{"id": id, "title": render.String(meta["title"]), "text": text, "url": render.String(meta["url"]), "metadata": metadata}, nil
 }
 
 // haystack is what search looks in: title, participants, accounts, date.
 func haystack(cm map[string]any) string {
 	meta, _ := cm["metaData"].(map[string]any)
 	var b strings.Builder
-	b.WriteString(str(meta["title"]))
-	for _, p := range list(cm["parties"]) {
+	b.WriteString(render.String(meta["title"]))
+	for _, p := range render.Items(cm["parties"]) {
 		pm, _ := p.(map[string]any)
 		for _, k := range []string{"name", "emailAddress", "title"} {
-			b.WriteString("\n" + str(pm[k]))
+			b.WriteString("\n" + render.String(pm[k]))
 		}
 		b.WriteString("\n" + strings.Join(accounts(pm), "\n"))
 	}
 	b.WriteString("\n" + strings.Join(accounts(cm), "\n"))
-	if t, err := time.Parse(time.RFC3339, str(meta["started"])); err == nil {
+	if t, err := time.Parse(time.RFC3339, render.String(meta["started"])); err == nil {
 		b.WriteString("\n" + t.Format("2006-01-02 January 2006 Jan"))
 	}
 	return strings.ToLower(b.String())
@@ -302,17 +302,17 @@ func matches(hay string, terms []string) bool {
 // accounts lists the CRM account names in a call's or party's context.
 func accounts(m map[string]any) []string {
 	var out []string
-	for _, sys := range list(m["context"]) {
+	for _, sys := range render.Items(m["context"]) {
 		sm, _ := sys.(map[string]any)
-		for _, obj := range list(sm["objects"]) {
+		for _, obj := range render.Items(sm["objects"]) {
 			om, _ := obj.(map[string]any)
-			if str(om["objectType"]) != "Account" {
+			if render.String(om["objectType"]) != "Account" {
 				continue
 			}
-			for _, f := range list(om["fields"]) {
+			for _, f := range render.Items(om["fields"]) {
 				fm, _ := f.(map[string]any)
-				if str(fm["name"]) == "Name" && str(fm["value"]) != "" {
-					out = append(out, str(fm["value"]))
+				if render.String(fm["name"]) == "Name" && render.String(fm["value"]) != "" {
+					out = append(out, render.String(fm["value"]))
 				}
 			}
 		}
@@ -321,9 +321,9 @@ func accounts(m map[string]any) []string {
 }
 
 func partyLabel(pm map[string]any) string {
-	name := str(pm["name"])
+	name := render.String(pm["name"])
 	if name == "" {
-		name = str(pm["emailAddress"])
+		name = render.String(pm["emailAddress"])
 	}
 	if name == "" {
 		return ""
@@ -331,33 +331,14 @@ func partyLabel(pm map[string]any) string {
 	var extra []string
 	if acc := accounts(pm); len(acc) > 0 {
 		extra = append(extra, acc[0])
-	} else if e := str(pm["emailAddress"]); strings.Contains(e, "@") {
+	} else if e := render.String(pm["emailAddress"]); strings.Contains(e, "@") {
 		extra = append(extra, e[strings.LastIndexByte(e, '@')+1:])
 	}
-	if t := str(pm["title"]); t != "" {
+	if t := render.String(pm["title"]); t != "" {
 		extra = append(extra, t)
 	}
 	if len(extra) == 0 {
 		return name
 	}
 	return name + " (" + strings.Join(extra, ", ") + ")"
-}
-
-func list(v any) []any {
-	l, _ := v.([]any)
-	return l
-}
-
-func str(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case json.Number:
-		return x.String()
-	case nil:
-		return ""
-	case float64:
-		return fmt.Sprintf("%.0f", x)
-	}
-	return fmt.Sprint(v)
 }

@@ -45,22 +45,22 @@ func SpeakersFromCalls(calls []any) Speakers {
 	for _, c := range calls {
 		cm, _ := c.(map[string]any)
 		meta, _ := cm["metaData"].(map[string]any)
-		id := str(meta["id"])
+		id := String(meta["id"])
 		if id == "" {
 			continue
 		}
 		people := map[string]Person{}
-		for _, p := range list(cm["parties"]) {
+		for _, p := range Items(cm["parties"]) {
 			pm, _ := p.(map[string]any)
-			sid := str(pm["speakerId"])
+			sid := String(pm["speakerId"])
 			if sid == "" {
 				continue
 			}
-			name := str(pm["name"])
+			name := String(pm["name"])
 			if name == "" {
-				name = str(pm["emailAddress"])
+				name = String(pm["emailAddress"])
 			}
-			people[sid] = Person{Name: name, Title: str(pm["title"]), Company: company(pm), Affiliation: str(pm["affiliation"])}
+			people[sid] = Person{Name: name, Title: String(pm["title"]), Company: company(pm), Affiliation: String(pm["affiliation"])}
 		}
 		out[id] = people
 	}
@@ -70,22 +70,22 @@ func SpeakersFromCalls(calls []any) Speakers {
 // company is the party's company as Gong knows it: the CRM account name
 // when the party carries one, else the email domain.
 func company(party map[string]any) string {
-	for _, ctx := range list(party["context"]) {
+	for _, ctx := range Items(party["context"]) {
 		cm, _ := ctx.(map[string]any)
-		for _, obj := range list(cm["objects"]) {
+		for _, obj := range Items(cm["objects"]) {
 			om, _ := obj.(map[string]any)
-			if str(om["objectType"]) != "Account" {
+			if String(om["objectType"]) != "Account" {
 				continue
 			}
-			for _, f := range list(om["fields"]) {
+			for _, f := range Items(om["fields"]) {
 				fm, _ := f.(map[string]any)
-				if str(fm["name"]) == "Name" && str(fm["value"]) != "" {
-					return str(fm["value"])
+				if String(fm["name"]) == "Name" && String(fm["value"]) != "" {
+					return String(fm["value"])
 				}
 			}
 		}
 	}
-	if email := str(party["emailAddress"]); strings.Contains(email, "@") {
+	if email := String(party["emailAddress"]); strings.Contains(email, "@") {
 		return email[strings.LastIndexByte(email, '@')+1:]
 	}
 	return ""
@@ -99,17 +99,17 @@ func TranscriptText(transcripts []any, speakers Speakers) string {
 	var b strings.Builder
 	for i, t := range transcripts {
 		tm, _ := t.(map[string]any)
-		callID := str(tm["callId"])
+		callID := String(tm["callId"])
 		people := speakers[callID]
 		if i > 0 {
 			b.WriteString("\n")
 		}
 		fmt.Fprintf(&b, "Call %s\n", callID)
-		turns := list(tm["transcript"])
+		turns := Items(tm["transcript"])
 		seen := map[string]bool{}
 		var order []string
 		for _, turn := range turns {
-			sid := str(turn.(map[string]any)["speakerId"])
+			sid := String(turn.(map[string]any)["speakerId"])
 			if !seen[sid] {
 				seen[sid] = true
 				order = append(order, sid)
@@ -126,18 +126,18 @@ func TranscriptText(transcripts []any, speakers Speakers) string {
 		}
 		for _, turn := range turns {
 			tu, _ := turn.(map[string]any)
-			sentences := list(tu["sentences"])
+			sentences := Items(tu["sentences"])
 			if len(sentences) == 0 {
 				continue
 			}
-			sid := str(tu["speakerId"])
+			sid := String(tu["speakerId"])
 			name := "speaker " + sid
 			if p, ok := people[sid]; ok && p.Name != "" {
 				name = p.Name
 			}
 			texts := make([]string, 0, len(sentences))
 			for _, s := range sentences {
-				if txt := strings.TrimSpace(str(s.(map[string]any)["text"])); txt != "" {
+				if txt := strings.TrimSpace(String(s.(map[string]any)["text"])); txt != "" {
 					texts = append(texts, txt)
 				}
 			}
@@ -155,12 +155,15 @@ func Clock(ms int64) string {
 	return fmt.Sprintf("%02d:%02d", s/60, s%60)
 }
 
-func list(v any) []any {
+// Items reads a decoded JSON array (nil for anything else).
+func Items(v any) []any {
 	l, _ := v.([]any)
 	return l
 }
 
-func str(v any) string {
+// String reads a decoded JSON scalar as text: strings as they are, numbers
+// with every digit (json.Number) or without a fraction (float64), null as "".
+func String(v any) string {
 	switch x := v.(type) {
 	case string:
 		return x
@@ -168,6 +171,8 @@ func str(v any) string {
 		return x.String()
 	case nil:
 		return ""
+	case float64:
+		return fmt.Sprintf("%.0f", x)
 	}
 	return fmt.Sprint(v)
 }
