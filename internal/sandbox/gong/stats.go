@@ -32,6 +32,19 @@ type statsQuery struct {
 	cursor   string
 }
 
+// statsPage validates a stats request and cuts the page of users it
+// answers for; kind names the cursor space.
+func (x *exchange) statsPage(req *statsRequest, kind string) (q *statsQuery, users []*User, rec Records, ok bool) {
+	if q, ok = x.statsQuery(req); !ok {
+		return nil, nil, rec, false
+	}
+	from, to, rec, ok := x.page(kind, q.cursor, len(q.users))
+	if !ok {
+		return nil, nil, rec, false
+	}
+	return q, q.users[from:to], rec, true
+}
+
 // statsRequest reads and validates the common stats body. Gong refuses
 // ranges that reach into today: toDate is exclusive and may be today at
 // most.
@@ -232,15 +245,10 @@ func statsAggregate(x *exchange) {
 	if !x.decode(&req) {
 		return
 	}
-	q, ok := x.statsQuery(&req)
+	q, users, rec, ok := x.statsPage(&req, "stats-aggregate")
 	if !ok {
 		return
 	}
-	from, to, rec, ok := x.page("stats-aggregate", q.cursor, len(q.users))
-	if !ok {
-		return
-	}
-	users := q.users[from:to]
 	daily := x.s.dailyActivity(users, q.from, q.to)
 	out := []userAggregate{}
 	for _, u := range users {
@@ -269,15 +277,10 @@ func statsDayByDay(x *exchange) {
 	if !x.decode(&req) {
 		return
 	}
-	q, ok := x.statsQuery(&req)
+	q, users, rec, ok := x.statsPage(&req, "stats-daily")
 	if !ok {
 		return
 	}
-	from, to, rec, ok := x.page("stats-daily", q.cursor, len(q.users))
-	if !ok {
-		return
-	}
-	users := q.users[from:to]
 	daily := x.s.dailyActivity(users, q.from, q.to)
 	out := []userDayByDay{}
 	for _, u := range users {
@@ -346,15 +349,10 @@ func statsAggregateByPeriod(x *exchange) {
 		x.fail(http.StatusBadRequest, "aggregationPeriod is required: one of DAY, WEEK, MONTH, QUARTER, YEAR")
 		return
 	}
-	q, ok := x.statsQuery(&req)
+	q, users, rec, ok := x.statsPage(&req, "stats-period")
 	if !ok {
 		return
 	}
-	from, to, rec, ok := x.page("stats-period", q.cursor, len(q.users))
-	if !ok {
-		return
-	}
-	users := q.users[from:to]
 	daily := x.s.dailyActivity(users, q.from, q.to)
 	out := []userByPeriod{}
 	for _, u := range users {
@@ -391,15 +389,10 @@ func statsInteraction(x *exchange) {
 	if !x.decode(&req) {
 		return
 	}
-	q, ok := x.statsQuery(&req)
+	q, users, rec, ok := x.statsPage(&req, "stats-interaction")
 	if !ok {
 		return
 	}
-	from, to, rec, ok := x.page("stats-interaction", q.cursor, len(q.users))
-	if !ok {
-		return
-	}
-	users := q.users[from:to]
 	byUser := map[string][]*Call{}
 	for _, c := range x.s.company.Calls {
 		if c.Started.Before(q.from) || !c.Started.Before(q.to) || !c.visible(x.now) {
