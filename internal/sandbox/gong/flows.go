@@ -186,6 +186,22 @@ type notAssignedJSON struct {
 func assignProspects(x *exchange)         { x.assign(false) }
 func assignProspectsOverride(x *exchange) { x.assign(true) }
 
+// flowAndOwner finds the flow and the user who will own its instances,
+// answering 404 / 400 when either is unknown.
+func (x *exchange) flowAndOwner(flowID, ownerEmail string) (*Flow, *User, bool) {
+	f := x.s.flow(flowID)
+	if f == nil {
+		x.fail(http.StatusNotFound, "Flow not found: "+flowID)
+		return nil, nil, false
+	}
+	owner := x.s.userByEmail(ownerEmail)
+	if owner == nil {
+		x.fail(http.StatusBadRequest, "flowInstanceOwnerEmail: no user with email '"+ownerEmail+"'")
+		return nil, nil, false
+	}
+	return f, owner, true
+}
+
 // assign assigns up to 100 known prospects to a flow. A prospect already
 // running in an exclusive flow, or in this flow, is refused (cool-off)
 // unless the override variant is used.
@@ -202,14 +218,8 @@ func (x *exchange) assign(override bool) {
 		x.fail(http.StatusBadRequest, "At most 100 prospects can be assigned per request")
 		return
 	}
-	f := x.s.flow(req.FlowID)
-	if f == nil {
-		x.fail(http.StatusNotFound, "Flow not found: "+req.FlowID)
-		return
-	}
-	owner := x.s.userByEmail(req.FlowInstanceOwnerEmail)
-	if owner == nil {
-		x.fail(http.StatusBadRequest, "flowInstanceOwnerEmail: no user with email '"+req.FlowInstanceOwnerEmail+"'")
+	f, owner, ok := x.flowAndOwner(req.FlowID, req.FlowInstanceOwnerEmail)
+	if !ok {
 		return
 	}
 	if req.Overrides != nil && req.Overrides.CoolOffOverride {
@@ -340,14 +350,8 @@ func submitBulkAssignment(x *exchange) {
 		x.fail(http.StatusBadRequest, "At most 50 prospects can be submitted per bulk assignment")
 		return
 	}
-	f := x.s.flow(req.FlowID)
-	if f == nil {
-		x.fail(http.StatusNotFound, "Flow not found: "+req.FlowID)
-		return
-	}
-	owner := x.s.userByEmail(req.FlowInstanceOwnerEmail)
-	if owner == nil {
-		x.fail(http.StatusBadRequest, "flowInstanceOwnerEmail: no user with email '"+req.FlowInstanceOwnerEmail+"'")
+	f, owner, ok := x.flowAndOwner(req.FlowID, req.FlowInstanceOwnerEmail)
+	if !ok {
 		return
 	}
 	b := &bulkAssignment{id: x.s.ids.next(), start: x.now, prospects: req.Prospects}
