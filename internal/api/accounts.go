@@ -100,17 +100,7 @@ func (a *API) createAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if body.Budget != nil {
-		if err := a.opts.Store.SetAccountBudget(r.Context(), acct.ID, *body.Budget); err != nil {
-			return err
-		}
-	}
-	out, err := a.accountOut(r.Context(), acct)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, out)
-	return nil
+	return a.answerAccount(w, r, acct, body.Budget, http.StatusCreated)
 }
 
 func (a *API) listAccounts(w http.ResponseWriter, r *http.Request) error {
@@ -178,8 +168,14 @@ func (a *API) patchAccount(w http.ResponseWriter, r *http.Request) error {
 	if err := a.svc.UpdateAccount(r.Context(), acct, c); err != nil {
 		return err
 	}
-	if body.Budget != nil {
-		if err := a.opts.Store.SetAccountBudget(r.Context(), acct.ID, *body.Budget); err != nil {
+	return a.answerAccount(w, r, acct, body.Budget, http.StatusOK)
+}
+
+// answerAccount stores the account's budget, if one was sent, and answers
+// with the account as the API shows it.
+func (a *API) answerAccount(w http.ResponseWriter, r *http.Request, acct *store.Account, budget *store.Budget, status int) error {
+	if budget != nil {
+		if err := a.opts.Store.SetAccountBudget(r.Context(), acct.ID, *budget); err != nil {
 			return err
 		}
 	}
@@ -187,7 +183,7 @@ func (a *API) patchAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, status, out)
 	return nil
 }
 
