@@ -291,11 +291,7 @@ func (h *Handler) preview(w http.ResponseWriter, r *http.Request, s *session) er
 }
 
 func (h *Handler) editServerPage(w http.ResponseWriter, r *http.Request, s *session) error {
-	a, err := h.account(r)
-	if err != nil {
-		return err
-	}
-	srv, err := h.svc.Server(r.Context(), a, r.PathValue("sid"))
+	a, srv, err := h.accountServer(r)
 	if err != nil {
 		return err
 	}
@@ -309,11 +305,7 @@ func (h *Handler) editServerPage(w http.ResponseWriter, r *http.Request, s *sess
 }
 
 func (h *Handler) editServer(w http.ResponseWriter, r *http.Request, s *session) error {
-	a, err := h.account(r)
-	if err != nil {
-		return err
-	}
-	srv, err := h.svc.Server(r.Context(), a, r.PathValue("sid"))
+	a, srv, err := h.accountServer(r)
 	if err != nil {
 		return err
 	}
@@ -352,11 +344,7 @@ func (h *Handler) editServer(w http.ResponseWriter, r *http.Request, s *session)
 }
 
 func (h *Handler) revokeServer(w http.ResponseWriter, r *http.Request, s *session) error {
-	a, err := h.account(r)
-	if err != nil {
-		return err
-	}
-	srv, err := h.svc.Server(r.Context(), a, r.PathValue("sid"))
+	a, srv, err := h.accountServer(r)
 	if err != nil {
 		return err
 	}
@@ -365,4 +353,15 @@ func (h *Handler) revokeServer(w http.ResponseWriter, r *http.Request, s *sessio
 	}
 	http.Redirect(w, r, "/ui/accounts/"+a.ID+"/servers?done=revoked", http.StatusSeeOther)
 	return nil
+}
+
+// accountServer finds the page's account and its MCP server {sid}; a
+// server of another account is not found.
+func (h *Handler) accountServer(r *http.Request) (*store.Account, *store.Server, error) {
+	a, err := h.account(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	srv, err := h.svc.Server(r.Context(), a, r.PathValue("sid"))
+	return a, srv, err
 }
