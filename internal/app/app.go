@@ -62,9 +62,11 @@ type Config struct {
 	OAuth OAuthConfig
 	// DisableLocalhostProtection: see mcp.Options.
 	DisableLocalhostProtection bool
-	Logger                     *slog.Logger
-	Version                    string
-	Now                        func() time.Time
+	// MCPSDKOnly turns off the MCP fast path (see mcp.Options.SDKOnly).
+	MCPSDKOnly bool
+	Logger     *slog.Logger
+	Version    string
+	Now        func() time.Time
 }
 
 // OAuthConfig configures the OAuth authorization server.
@@ -238,6 +240,7 @@ func (a *App) routes() http.Handler {
 		Limiter:                    a.cfg.AuthLimiter,
 		Quota:                      guard.Spend,
 		OAuth:                      a.oauthVerifier(),
+		SDKOnly:                    a.cfg.MCPSDKOnly,
 	})
 	adminAPI := api.New(api.Options{
 		Store:         a.Store,

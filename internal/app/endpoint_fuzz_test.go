@@ -23,6 +23,7 @@ import (
 // fuzzTarget is a Patchbay (on a sandbox) driven in-process, for fuzzing.
 type fuzzTarget struct {
 	h        http.Handler
+	sdkOnly  http.Handler // another replica on the same database, without the MCP fast path
 	apiToken string
 	account  string
 	server   string // id
@@ -34,19 +35,26 @@ func newFuzzTarget(f *testing.F) *fuzzTarget {
 	sb := httptest.NewServer(sandbox)
 	f.Cleanup(sb.Close)
 	sandbox.SetBaseURL(sb.URL)
-	a, err := app.Open(context.Background(), app.Config{
+	cfg := app.Config{
 		DatabaseURL:     filepath.Join(f.TempDir(), "fuzz.db"),
 		EncryptionKey:   bytes.Repeat([]byte{2}, 32),
 		SandboxOrigin:   sb.URL,
 		UpstreamTimeout: 2 * time.Second,
 		Logger:          slog.New(slog.NewTextHandler(io.Discard, nil)),
 		AuthLimiter:     mcp.LimiterConfig{Disabled: true},
-	})
+	}
+	a, err := app.Open(context.Background(), cfg)
 	if err != nil {
 		f.Fatal(err)
 	}
 	f.Cleanup(func() { a.Close() })
-	ft := &fuzzTarget{h: a.Handler(), apiToken: credentials.NewToken(credentials.APITokenPrefix)}
+	cfg.MCPSDKOnly = true
+	twin, err := app.Open(context.Background(), cfg)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { twin.Close() })
+	ft := &fuzzTarget{h: a.Handler(), sdkOnly: twin.Handler(), apiToken: credentials.NewToken(credentials.APITokenPrefix)}
 	ctx := context.Background()
 	if err := a.Store.CreateAPIToken(ctx, &store.APIToken{Name: "fuzz", TokenHash: credentials.HashToken(ft.apiToken)}); err != nil {
 		f.Fatal(err)
@@ -98,21 +106,50 @@ func FuzzMCPEndpoint(f *testing.F) {
 		f.Add([]byte(s), "")
 	}
 	f.Fuzz(func(t *testing.T, body []byte, version string) {
-		req := httptest.NewRequest("POST", "/mcp/"+ft.token, bytes.NewReader(body))
-		req.Host = "127.0.0.1"
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Accept", "application/json, text/event-stream")
-		if version != "" && !strings.ContainsAny(version, "\r\n\x00") {
-			req.Header.Set("MCP-Protocol-Version", version)
-		}
-		rec := httptest.NewRecorder()
-		ft.h.ServeHTTP(rec, req)
+		rec := ft.mcp(ft.h, body, version)
 		if rec.Code >= 500 {
 			t.Fatalf("%d for %q: %s", rec.Code, body, rec.Body)
 		}
 		out := bytes.TrimSpace(rec.Body.Bytes())
 		if len(out) > 0 && strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") && !json.Valid(out) {
 			t.Fatalf("answer is not JSON: %s", out)
+		}
+	})
+}
+
+func (ft *fuzzTarget) mcp(h http.Handler, body []byte, version string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest("POST", "/mcp/"+ft.token, bytes.NewReader(body))
+	req.Host = "127.0.0.1"
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	if version != "" && !strings.ContainsAny(version, "\r\n\x00") {
+		req.Header.Set("MCP-Protocol-Version", version)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+// Whatever the body, the MCP fast path answers exactly as the go-sdk does
+// (or leaves the request to it): same status, type and bytes.
+func FuzzFastPathMatchesSDK(f *testing.F) {
+	ft := newFuzzTarget(f)
+	for _, s := range []string{
+		`{"jsonrpc":"2.0","id":1,"method":"tools/list"}`,
+		`{"jsonrpc":"2.0","id":"x","method":"tools/list","params":{}}`,
+		`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"list_all_gong_users","arguments":{}}}`,
+		`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"get_single_gong_call_by_id","arguments":{"id":"<&>"}}}`,
+		`{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"nope\u00e9","arguments":{"a":[1,2]}}}`,
+		`{"jsonrpc":"2.0","id":-4,"method":"tools/call","params":{"name":"list_all_gong_calls","arguments":{"fromDateTime":"2026-01-01T00:00:00Z"}}}`,
+	} {
+		f.Add([]byte(s), "2025-11-25")
+		f.Add([]byte(s), "")
+	}
+	f.Fuzz(func(t *testing.T, body []byte, version string) {
+		fast, slow := ft.mcp(ft.h, body, version), ft.mcp(ft.sdkOnly, body, version)
+		fb, sb := gongRequestID.ReplaceAll(fast.Body.Bytes(), []byte("$1")), gongRequestID.ReplaceAll(slow.Body.Bytes(), []byte("$1"))
+		if fast.Code != slow.Code || fast.Header().Get("Content-Type") != slow.Header().Get("Content-Type") || !bytes.Equal(fb, sb) {
+			t.Fatalf("for %q (%q):\nfast %d %s\nSDK  %d %s", body, version, fast.Code, fb, slow.Code, sb)
 		}
 	})
 }

@@ -21,6 +21,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
@@ -80,6 +81,10 @@ type Options struct {
 	// OAuth, if set, serves /mcp/oauth[/{server_id}] and lets token URLs
 	// that require API-token auth take OAuth access tokens (oauth.go).
 	OAuth OAuthVerifier
+	// SDKOnly sends every request through the go-sdk, turning off the fast
+	// path for plain tools/list and tools/call (fastpath.go); for the test
+	// that compares the two, and as an escape hatch.
+	SDKOnly bool
 }
 
 // Handler is the /mcp/ endpoint.
@@ -90,9 +95,9 @@ type Handler struct {
 	// for progress notifications (a JSON answer cannot carry them).
 	streamableSSE *sdk.StreamableHTTPHandler
 	inflight      sync.Map // request id -> *call
-	listCache     sync.Map // filter key -> []*sdk.Tool
-	cacheSize     int64
-	cacheMu       sync.Mutex
+	fastServed    atomic.Int64
+	listCache     boundedCache // filter key -> []*sdk.Tool
+	listBytes     boundedCache // listKey -> encoded tools/list result (fast path)
 
 	origins  *originPolicy
 	limiter  *failureLimiter
@@ -260,6 +265,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	var env envelope
+	var fast fastRequest
+	isFast := false
 	// Decided before lenientAccept fills the header in: only a client that
 	// itself accepts an event stream gets one.
 	acceptsStream := strings.Contains(strings.ToLower(strings.Join(r.Header.Values("Accept"), ",")), "text/event-stream")
@@ -290,6 +297,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		lenientAccept(r)
+		if !h.opts.SDKOnly && rest == "" {
+			fast, isFast = parseFast(r, body)
+		}
 	}
 
 	c := &call{ctx: ctx, server: srv, account: acct, set: set, filter: filterOf(srv.Config), status: "ok", oauthClient: oauthClient}
@@ -310,7 +320,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		env.ClientName, env.ClientVersion = clientFromSession(r.Header.Get("Mcp-Session-Id"))
 	}
 	rw := &recorder{ResponseWriter: w, call: c}
-	if env.Progress && acceptsStream {
+	if isFast {
+		h.serveFast(ctx, rw, c, fast)
+	} else if env.Progress && acceptsStream {
 		h.streamableSSE.ServeHTTP(rw, r)
 	} else {
 		h.streamable.ServeHTTP(rw, r)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
@@ -78,13 +79,37 @@ func (h *Handler) listTools(c *call) *sdk.ListToolsResult {
 	return res
 }
 
-// maxCachedFilters bounds the tools/list cache; configs beyond it are
+// maxCachedFilters bounds each tools/list cache; configs beyond it are
 // rebuilt per request, which is cheap anyway.
 const maxCachedFilters = 4096
 
+// boundedCache is a map that stops taking entries at maxCachedFilters, so
+// no stream of server configs can grow it without bound.
+type boundedCache struct {
+	m  sync.Map
+	mu sync.Mutex
+	n  int
+}
+
+func (b *boundedCache) load(key string) (any, bool) { return b.m.Load(key) }
+
+func (b *boundedCache) store(key string, v any) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.n < maxCachedFilters {
+		if _, loaded := b.m.LoadOrStore(key, v); !loaded {
+			b.n++
+		}
+	}
+}
+
+func filterKey(set *tools.Set, f tools.Filter) string {
+	return set.Integration.Name + "\x00" + set.Integration.Version + "\x00" + strings.Join(f.Methods, ",") + "\x00" + strings.Join(f.Tags, ",")
+}
+
 func (h *Handler) sdkTools(set *tools.Set, f tools.Filter) []*sdk.Tool {
-	key := set.Integration.Name + "\x00" + set.Integration.Version + "\x00" + strings.Join(f.Methods, ",") + "\x00" + strings.Join(f.Tags, ",")
-	if v, ok := h.listCache.Load(key); ok {
+	key := filterKey(set, f)
+	if v, ok := h.listCache.load(key); ok {
 		return v.([]*sdk.Tool)
 	}
 	selected := set.Select(f)
@@ -92,12 +117,7 @@ func (h *Handler) sdkTools(set *tools.Set, f tools.Filter) []*sdk.Tool {
 	for _, t := range selected {
 		out = append(out, SDKTool(t))
 	}
-	h.cacheMu.Lock()
-	if h.cacheSize < maxCachedFilters {
-		h.listCache.Store(key, out)
-		h.cacheSize++
-	}
-	h.cacheMu.Unlock()
+	h.listCache.store(key, out)
 	return out
 }
 

@@ -1,5 +1,5 @@
 # Fuzzing: every parser of outside input, each for a bounded time
-# (PATCHBAY_FUZZTIME, default 10s; 12 targets, about 3 minutes in all).
+# (PATCHBAY_FUZZTIME, default 10s; 13 targets, about 3 minutes in all).
 # The seed corpora (f.Add and testdata/fuzz/<Target>/) already ran as
 # regression cases in `go test`; a crash found here is written by Go to
 # <package>/testdata/fuzz/<Target>/ — commit that file with the fix, so it
@@ -18,6 +18,7 @@ fuzz_targets=(
   "./internal/mcp FuzzPeek"                      # MCP request envelopes (JSON-RPC bodies)
   "./internal/mcp FuzzTokenPathAndSource"        # /mcp/{token} paths, X-Forwarded-For
   "./internal/app FuzzMCPEndpoint"               # the whole MCP endpoint
+  "./internal/app FuzzFastPathMatchesSDK"        # MCP fast path answers as the go-sdk does
   "./internal/app FuzzAdminAPI"                  # admin API bodies
   "./internal/app FuzzRedactPath"                # tokens kept out of the access log
   "./internal/upstream FuzzToolArguments"        # tool arguments: decode, validate, build
