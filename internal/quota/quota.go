@@ -99,9 +99,14 @@ func charges(b *store.Budget, scope, owner string, now time.Time) []owned {
 // *Exceeded error means the call must not go upstream.
 func (g *Guard) Spend(ctx context.Context, srv *store.Server, acct *store.Account) error {
 	now := g.Now()
-	ab, err := g.Store.AccountBudget(ctx, acct.ID)
-	if err != nil {
-		return fmt.Errorf("quota: reading the account's budget: %w", err)
+	var ab store.Budget
+	if acct.Budget != nil {
+		ab = *acct.Budget // read with the account
+	} else {
+		var err error
+		if ab, err = g.Store.AccountBudget(ctx, acct.ID); err != nil {
+			return fmt.Errorf("quota: reading the account's budget: %w", err)
+		}
 	}
 	list := charges(srv.Config.Budget, ServerScope(srv.ID), fmt.Sprintf("MCP server %q", srv.Name), now)
 	list = append(list, charges(&ab, AccountScope(acct.ID), fmt.Sprintf("integrated account %q", acct.Name), now)...)

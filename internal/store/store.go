@@ -37,6 +37,9 @@ type Account struct {
 	Credentials credentials.Upstream // sealed at rest
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	// Budget is the account's budget when it was read together with the
+	// account (the MCP endpoint's one-query lookup); nil = not read.
+	Budget *Budget
 }
 
 // ServerConfig is an MCP server's config as users write it.

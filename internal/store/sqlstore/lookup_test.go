@@ -53,8 +53,16 @@ func checkServerAccountLookup(t *testing.T, db *sqlstore.DB) {
 	if !reflect.DeepEqual(gotS, wantS) {
 		t.Errorf("server = %+v, want %+v", gotS, wantS)
 	}
+	// The account's budget comes with it: none set yet.
+	wantA.Budget = &store.Budget{}
 	if !reflect.DeepEqual(gotA, wantA) {
 		t.Errorf("account = %+v, want %+v", gotA, wantA)
+	}
+	if err := db.SetAccountBudget(ctx, a.ID, store.Budget{PerMinute: 7, PerDay: 90}); err != nil {
+		t.Fatal(err)
+	}
+	if _, gotA, err = db.ServerAccountByTokenHash(ctx, hash); err != nil || gotA.Budget == nil || *gotA.Budget != (store.Budget{PerMinute: 7, PerDay: 90}) {
+		t.Errorf("budget after SetAccountBudget: %+v, %v", gotA.Budget, err)
 	}
 	if _, _, err := db.ServerAccountByTokenHash(ctx, "no such hash"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("unknown hash: err = %v, want ErrNotFound", err)

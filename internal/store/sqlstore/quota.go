@@ -74,6 +74,7 @@ func (s *DB) QuotaUsed(ctx context.Context, scope, window string, start time.Tim
 	return int(used), nil
 }
 
+// accountBudgetScope must agree with ServerAccountByTokenHash's join.
 func accountBudgetScope(id string) string { return "account:" + id }
 
 func (s *DB) AccountBudget(ctx context.Context, accountID string) (store.Budget, error) {

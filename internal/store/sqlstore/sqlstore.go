@@ -339,8 +339,9 @@ func (s *DB) ServerByTokenHash(ctx context.Context, hash string) (*store.Server,
 	return scanServer(s.hotRow(ctx, `SELECT `+serverCols+` FROM mcp_servers WHERE token_hash = ?`, hash))
 }
 
-// ServerAccountByTokenHash is ServerByTokenHash and GetAccount of its
-// account in one query: the MCP endpoint's lookup on every request.
+// ServerAccountByTokenHash is ServerByTokenHash, GetAccount of its account
+// and AccountBudget (into Account.Budget) in one query: the MCP endpoint's
+// lookup on every request.
 func (s *DB) ServerAccountByTokenHash(ctx context.Context, hash string) (*store.Server, *store.Account, error) {
 	var srv store.Server
 	var a store.Account
@@ -348,11 +349,16 @@ func (s *DB) ServerAccountByTokenHash(ctx context.Context, hash string) (*store.
 	var exp sql.NullInt64
 	var scopes sql.NullString
 	var created, updated, aCreated, aUpdated int64
+	var perMinute, perDay sql.NullInt64
 	err := s.hotRow(ctx, `SELECT s.id, s.account_id, s.name, s.config, s.token_hash, s.expires_at, s.created_at, s.updated_at,
-		a.id, a.integration, a.name, a.base_url, a.status, a.scopes, a.external_id, a.credentials, a.created_at, a.updated_at
-		FROM mcp_servers s JOIN integrated_accounts a ON a.id = s.account_id WHERE s.token_hash = ?`, hash).Scan(
+		a.id, a.integration, a.name, a.base_url, a.status, a.scopes, a.external_id, a.credentials, a.created_at, a.updated_at,
+		b.per_minute, b.per_day
+		FROM mcp_servers s JOIN integrated_accounts a ON a.id = s.account_id
+		LEFT JOIN quota_budgets b ON b.scope = 'account:' || a.id
+		WHERE s.token_hash = ?`, hash).Scan(
 		&srv.ID, &srv.AccountID, &srv.Name, &cfg, &srv.TokenHash, &exp, &created, &updated,
-		&a.ID, &a.Integration, &a.Name, &a.BaseURL, &a.Status, &scopes, &a.ExternalID, &creds, &aCreated, &aUpdated)
+		&a.ID, &a.Integration, &a.Name, &a.BaseURL, &a.Status, &scopes, &a.ExternalID, &creds, &aCreated, &aUpdated,
+		&perMinute, &perDay)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, store.ErrNotFound
 	}
@@ -366,6 +372,7 @@ func (s *DB) ServerAccountByTokenHash(ctx context.Context, hash string) (*store.
 	srv.CreatedAt, srv.UpdatedAt = fromMS(created), fromMS(updated)
 	a.Scopes = decodeList(scopes)
 	a.CreatedAt, a.UpdatedAt = fromMS(aCreated), fromMS(aUpdated)
+	a.Budget = &store.Budget{PerMinute: int(perMinute.Int64), PerDay: int(perDay.Int64)}
 	if a.Credentials, err = s.openCredentials(creds); err != nil {
 		return nil, nil, fmt.Errorf("account %s: %w", a.ID, err)
 	}
