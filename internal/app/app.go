@@ -143,6 +143,7 @@ func LoadCatalog() (*Catalog, error) {
 		if err != nil {
 			return nil, fmt.Errorf("integration %s: %w", in.Name, err)
 		}
+		in.Release() // generation was its last reader
 		c.sets[in.Name] = set
 	}
 	return c, nil

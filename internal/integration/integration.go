@@ -84,7 +84,10 @@ type Operation struct {
 	ID     string
 	Method string // upper case
 	Path   string
-	Op     *openapi3.Operation
+	// Op is the parsed operation, for tool generation; nil after Release.
+	Op *openapi3.Operation
+	// HasRequestBody: the operation takes a request body.
+	HasRequestBody bool
 	// Scopes parsed from the description prose (the document declares none).
 	Scopes []string
 }
@@ -284,16 +287,28 @@ func decodeStrict(b []byte, v any) error {
 	return nil
 }
 
+// Release drops the parsed OpenAPI document (Doc and every Operation.Op)
+// once tools are generated from it: serving tool calls reads none of it,
+// and it is most of a loaded integration's heap (about 3.7 MB of 4.8 MB for
+// Gong).
+func (in *Integration) Release() {
+	in.Doc = nil
+	for _, op := range in.Operations {
+		op.Op = nil
+	}
+}
+
 func operations(doc *openapi3.T) map[string]*Operation {
 	ops := map[string]*Operation{}
 	for p, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
 			ops[op.OperationID] = &Operation{
-				ID:     op.OperationID,
-				Method: strings.ToUpper(method),
-				Path:   p,
-				Op:     op,
-				Scopes: ParseScopes(op.Description),
+				ID:             op.OperationID,
+				Method:         strings.ToUpper(method),
+				Path:           p,
+				Op:             op,
+				HasRequestBody: op.RequestBody != nil,
+				Scopes:         ParseScopes(op.Description),
 			}
 		}
 	}

@@ -188,7 +188,7 @@ func (h *Handler) encodeList(id []byte, c *call) ([]byte, error) {
 			return nil, err
 		}
 		raw = b.Bytes()
-		h.listBytes.store(key, raw)
+		h.listBytes.store(key, raw, b.Len())
 	}
 	b := responseStart(id, len(raw.([]byte)))
 	b.WriteString(`,"result":`)

@@ -127,6 +127,9 @@ func New(opts Options) *Handler {
 		opts.Version = "dev"
 	}
 	h := &Handler{opts: opts, sse: map[string]*sseStream{}}
+	// About a hundred distinct full Gong lists (80 KB each); most
+	// installations have a handful of filter configs.
+	h.listBytes.maxBytes = 8 << 20
 	h.origins = newOriginPolicy(opts.AllowedOrigins, opts.PublicURL, opts.DisableLocalhostProtection)
 	h.limiter = newFailureLimiter(opts.Limiter)
 	srv := sdk.NewServer(&sdk.Implementation{Name: "patchbay", Title: "Patchbay", Version: opts.Version}, &sdk.ServerOptions{
@@ -282,31 +285,32 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeJSONError(w, http.StatusBadRequest, "bad_request", "could not read the request body")
 			return
 		}
-		if !json.Valid(body) {
-			writeParseError(w)
-			h.log(ctx, srv, acct, env, r, http.StatusBadRequest, &call{status: "invalid", errText: "malformed JSON"}, start)
-			return
-		}
-		env = peek(body)
-		if env.HasID && env.Method != "" && !knownMethods[env.Method] && r.Header.Get("MCP-Protocol-Version") < "2026-07-28" {
-			// The SDK answers an unknown method with a plain-text 400 before
-			// 2026-07-28; JSON-RPC clients expect "method not found".
-			writeMethodNotFound(w, env.ID, env.Method)
-			h.log(ctx, srv, acct, env, r, http.StatusOK, &call{status: "invalid", errText: "method not found"}, start)
-			return
-		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
 		lenientAccept(r)
 		if !h.opts.SDKOnly && rest == "" {
 			fast, isFast = parseFast(r, body)
 		}
+		if isFast {
+			env = envelope{ID: fast.id, HasID: true, Method: fast.method, Tool: fast.name}
+		} else {
+			if !json.Valid(body) {
+				writeParseError(w)
+				h.log(ctx, srv, acct, env, r, http.StatusBadRequest, &call{status: "invalid", errText: "malformed JSON"}, start)
+				return
+			}
+			env = peek(body)
+			if env.HasID && env.Method != "" && !knownMethods[env.Method] && r.Header.Get("MCP-Protocol-Version") < "2026-07-28" {
+				// The SDK answers an unknown method with a plain-text 400
+				// before 2026-07-28; JSON-RPC clients expect "method not
+				// found".
+				writeMethodNotFound(w, env.ID, env.Method)
+				h.log(ctx, srv, acct, env, r, http.StatusOK, &call{status: "invalid", errText: "method not found"}, start)
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
 	}
 
 	c := &call{ctx: ctx, server: srv, account: acct, set: set, filter: filterOf(srv.Config), status: "ok", oauthClient: oauthClient}
-	id := newID()
-	h.inflight.Store(id, c)
-	defer h.inflight.Delete(id)
-	r.Header.Set(stateHeader, id)
 
 	if env.Method == "initialize" {
 		// An opaque session id, never checked: every request is served on
@@ -322,10 +326,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rw := &recorder{ResponseWriter: w, call: c}
 	if isFast {
 		h.serveFast(ctx, rw, c, fast)
-	} else if env.Progress && acceptsStream {
-		h.streamableSSE.ServeHTTP(rw, r)
 	} else {
-		h.streamable.ServeHTTP(rw, r)
+		// The SDK calls the middleware with the request's headers only:
+		// the call's state travels as an id in one.
+		id := newID()
+		h.inflight.Store(id, c)
+		defer h.inflight.Delete(id)
+		r.Header.Set(stateHeader, id)
+		if env.Progress && acceptsStream {
+			h.streamableSSE.ServeHTTP(rw, r)
+		} else {
+			h.streamable.ServeHTTP(rw, r)
+		}
 	}
 	if r.Method == http.MethodPost {
 		h.log(ctx, srv, acct, env, r, rw.statusCode(), c, start)

@@ -83,23 +83,28 @@ func (h *Handler) listTools(c *call) *sdk.ListToolsResult {
 // rebuilt per request, which is cheap anyway.
 const maxCachedFilters = 4096
 
-// boundedCache is a map that stops taking entries at maxCachedFilters, so
-// no stream of server configs can grow it without bound.
+// boundedCache is a map that stops taking entries at maxCachedFilters, or
+// once its entries' sizes reach maxBytes (if set), so no stream of server
+// configs can grow it without bound.
 type boundedCache struct {
-	m  sync.Map
-	mu sync.Mutex
-	n  int
+	maxBytes int
+	m        sync.Map
+	mu       sync.Mutex
+	n, bytes int
 }
 
 func (b *boundedCache) load(key string) (any, bool) { return b.m.Load(key) }
 
-func (b *boundedCache) store(key string, v any) {
+// store keeps v (of the given size in bytes) if there is room.
+func (b *boundedCache) store(key string, v any, size int) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.n < maxCachedFilters {
-		if _, loaded := b.m.LoadOrStore(key, v); !loaded {
-			b.n++
-		}
+	if b.n >= maxCachedFilters || (b.maxBytes > 0 && b.bytes+size > b.maxBytes) {
+		return
+	}
+	if _, loaded := b.m.LoadOrStore(key, v); !loaded {
+		b.n++
+		b.bytes += size
 	}
 }
 
@@ -117,7 +122,7 @@ func (h *Handler) sdkTools(set *tools.Set, f tools.Filter) []*sdk.Tool {
 	for _, t := range selected {
 		out = append(out, SDKTool(t))
 	}
-	h.listCache.store(key, out)
+	h.listCache.store(key, out, 0)
 	return out
 }
 

@@ -104,7 +104,7 @@ func Build(ctx context.Context, baseURL string, t *tools.Tool, args map[string]a
 	}
 	// Gong's POST reads need an object body, with its "filter" object, even
 	// when every filter is optional; without them Gong answers 400.
-	if !hasBody && (op.Method == http.MethodPost || op.Method == http.MethodPut || op.Method == http.MethodPatch) && t.Operation.Op.RequestBody != nil {
+	if !hasBody && (op.Method == http.MethodPost || op.Method == http.MethodPut || op.Method == http.MethodPatch) && t.Operation.HasRequestBody {
 		body, hasBody = map[string]any{}, true
 	}
 	if m, ok := body.(map[string]any); ok {
