@@ -29,10 +29,9 @@ type DB struct {
 	// stmts holds the prepared statements of the queries every MCP request
 	// makes (see hotRow), by query text.
 	stmts sync.Map
-	// logMu serialises audit log inserts on SQLite, which has one writer:
-	// concurrent inserts then queue here instead of in SQLite's busy
-	// handler, which sleeps milliseconds at a time.
-	logMu sync.Mutex
+	// logs groups concurrent audit log inserts into one transaction
+	// (auditlog.go).
+	logs logQueue
 }
 
 var _ store.Store = (*DB)(nil)
@@ -471,20 +470,6 @@ func (s *DB) DeleteAPIToken(ctx context.Context, id string) error {
 }
 
 // ---- logs ----
-
-func (s *DB) AppendLog(ctx context.Context, e *store.LogEntry) error {
-	if e.Time.IsZero() {
-		e.Time = now()
-	}
-	if s.dialect.name() == "sqlite" {
-		s.logMu.Lock()
-		defer s.logMu.Unlock()
-	}
-	return s.hotRow(ctx, `INSERT INTO log_entries (created_at, server_id, account_id, rpc_method, tool, client_name, client_version, status, http_status, upstream_status, duration_us, error)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
-		ms(e.Time), e.ServerID, e.AccountID, e.RPCMethod, e.Tool, e.ClientName, e.ClientVersion, e.Status,
-		e.HTTPStatus, e.UpstreamStatus, e.Duration.Microseconds(), e.Error).Scan(&e.ID)
-}
 
 func (s *DB) ListLogs(ctx context.Context, f store.LogFilter) ([]*store.LogEntry, error) {
 	var where []string

@@ -30,6 +30,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"APITokens", testAPITokens},
 		{"Logs", testLogs},
 		{"ConcurrentWrites", testConcurrentWrites},
+		{"ConcurrentLogs", testConcurrentLogs},
 		{"Settings", testSettings},
 		{"Sessions", testSessions},
 		{"AccountByExternalID", testAccountByExternalID},
@@ -284,6 +285,62 @@ func testLogs(t *testing.T, s store.Store) {
 	page, _ := s.ListLogs(ctx, store.LogFilter{BeforeID: all[1].ID})
 	if len(page) != 3 {
 		t.Errorf("BeforeID paging: %d entries, want 3", len(page))
+	}
+}
+
+// Many requests appending at once (more than one transaction's worth, some
+// with their request already cancelled): each append returns only once its
+// own entry is stored, with its own id.
+func testConcurrentLogs(t *testing.T, s store.Store) {
+	a := mustAccount(t, s, "acme")
+	const n = 600
+	entries := make([]*store.LogEntry, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		entries[i] = &store.LogEntry{ServerID: "srv", AccountID: a.ID, RPCMethod: "tools/call", Tool: fmt.Sprintf("tool-%d", i), Status: "ok", HTTPStatus: 200}
+		ctx := context.Background()
+		if i%7 == 0 {
+			c, cancel := context.WithCancel(ctx)
+			cancel()
+			ctx = c
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = s.AppendLog(ctx, entries[i])
+		}()
+	}
+	wg.Wait()
+	byID := map[int64]string{}
+	for i, e := range entries {
+		if errs[i] != nil {
+			t.Fatalf("entry %d: %v", i, errs[i])
+		}
+		if e.ID == 0 || byID[e.ID] != "" {
+			t.Fatalf("entry %d: id %d missing or shared with %q", i, e.ID, byID[e.ID])
+		}
+		byID[e.ID] = e.Tool
+	}
+	stored := 0
+	for before := int64(0); ; {
+		page, err := s.ListLogs(context.Background(), store.LogFilter{AccountID: a.ID, Limit: 1000, BeforeID: before})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		for _, e := range page {
+			if byID[e.ID] != e.Tool {
+				t.Fatalf("stored entry %d is %q, its append was for %q", e.ID, e.Tool, byID[e.ID])
+			}
+			stored++
+		}
+		before = page[len(page)-1].ID
+	}
+	if stored != n {
+		t.Fatalf("%d entries stored, want %d", stored, n)
 	}
 }
 
