@@ -160,40 +160,49 @@ func (h *Handler) FastServed() int64 { return h.fastServed.Load() }
 // JSON transport would write.
 func (h *Handler) serveFast(ctx context.Context, w http.ResponseWriter, c *call, fr fastRequest) {
 	h.fastServed.Add(1)
-	var out []byte
+	// The answer in parts, written in turn: a list is kept encoded and is
+	// not copied into each answer.
+	var parts [][]byte
 	var err error
 	if fr.method == "tools/list" {
-		out, err = h.encodeList(fr.id, c)
+		var list []byte
+		if list, err = h.encodedList(c); err == nil {
+			head := responseStart(fr.id, 16)
+			head.WriteString(`,"result":`)
+			parts = [][]byte{head.Bytes(), list, []byte("}")}
+		}
 	} else {
 		res, rerr := h.callTool(ctx, c, &sdk.CallToolRequest{Params: &sdk.CallToolParamsRaw{Name: fr.name, Arguments: fr.args}})
+		var out []byte
 		out, err = encodeResponse(fr.id, res, rerr)
+		parts = [][]byte{out}
 	}
 	if err != nil {
 		h.opts.Logger.Error("mcp: encoding an answer", "err", err)
-		out, _ = encodeResponse(fr.id, nil, &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: "could not encode the answer"})
+		out, _ := encodeResponse(fr.id, nil, &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: "could not encode the answer"})
+		parts = [][]byte{out}
 	}
 	w.Header().Set("Cache-Control", "no-cache, no-transform")
 	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(out)
+	for _, p := range parts {
+		if _, err := w.Write(p); err != nil {
+			return // the client went away
+		}
+	}
 }
 
-// encodeList answers tools/list from encoded results kept per listKey: a
-// list changes only with what the key holds.
-func (h *Handler) encodeList(id []byte, c *call) ([]byte, error) {
+// encodedList is c's tools/list result, encoded once per listKey: a list
+// changes only with what the key holds.
+func (h *Handler) encodedList(c *call) ([]byte, error) {
 	key := listKey(c)
-	raw, ok := h.listBytes.load(key)
-	if !ok {
-		var b bytes.Buffer
-		if err := encodeNoHTMLEscape(&b, h.listTools(c)); err != nil {
-			return nil, err
-		}
-		raw = b.Bytes()
-		h.listBytes.store(key, raw, b.Len())
+	if raw, ok := h.listBytes.load(key); ok {
+		return raw.([]byte), nil
 	}
-	b := responseStart(id, len(raw.([]byte)))
-	b.WriteString(`,"result":`)
-	b.Write(raw.([]byte))
-	b.WriteByte('}')
+	var b bytes.Buffer
+	if err := encodeNoHTMLEscape(&b, h.listTools(c)); err != nil {
+		return nil, err
+	}
+	h.listBytes.store(key, b.Bytes(), b.Len())
 	return b.Bytes(), nil
 }
 
