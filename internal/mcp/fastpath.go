@@ -156,12 +156,11 @@ func accepts(values []string) (jsonOK, streamOK bool) {
 // FastServed counts the requests the fast path has answered.
 func (h *Handler) FastServed() int64 { return h.fastServed.Load() }
 
-// serveFast answers fr for c with the bytes and headers the SDK's stateless
-// JSON transport would write.
-func (h *Handler) serveFast(ctx context.Context, w http.ResponseWriter, c *call, fr fastRequest) {
+// answerFast answers fr for c, in the bytes the SDK's stateless JSON
+// transport would write, in parts to be written in turn (a list is kept
+// encoded and is not copied into each answer).
+func (h *Handler) answerFast(ctx context.Context, c *call, fr fastRequest) [][]byte {
 	h.fastServed.Add(1)
-	// The answer in parts, written in turn: a list is kept encoded and is
-	// not copied into each answer.
 	var parts [][]byte
 	var err error
 	if fr.method == "tools/list" {
@@ -182,6 +181,11 @@ func (h *Handler) serveFast(ctx context.Context, w http.ResponseWriter, c *call,
 		out, _ := encodeResponse(fr.id, nil, &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: "could not encode the answer"})
 		parts = [][]byte{out}
 	}
+	return parts
+}
+
+// writeParts sends a fast answer with the SDK's headers.
+func writeParts(w http.ResponseWriter, parts [][]byte) {
 	w.Header().Set("Cache-Control", "no-cache, no-transform")
 	w.Header().Set("Content-Type", "application/json")
 	for _, p := range parts {

@@ -278,8 +278,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			var mbe *http.MaxBytesError
 			if errors.As(err, &mbe) {
-				writeJSONError(w, http.StatusRequestEntityTooLarge, "too_large", "request body is larger than the limit")
 				h.log(ctx, srv, acct, env, r, http.StatusRequestEntityTooLarge, &call{status: "invalid", errText: "body too large"}, start)
+				writeJSONError(w, http.StatusRequestEntityTooLarge, "too_large", "request body is larger than the limit")
 				return
 			}
 			writeJSONError(w, http.StatusBadRequest, "bad_request", "could not read the request body")
@@ -293,8 +293,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			env = envelope{ID: fast.id, HasID: true, Method: fast.method, Tool: fast.name}
 		} else {
 			if !json.Valid(body) {
-				writeParseError(w)
 				h.log(ctx, srv, acct, env, r, http.StatusBadRequest, &call{status: "invalid", errText: "malformed JSON"}, start)
+				writeParseError(w)
 				return
 			}
 			env = peek(body)
@@ -302,8 +302,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				// The SDK answers an unknown method with a plain-text 400
 				// before 2026-07-28; JSON-RPC clients expect "method not
 				// found".
-				writeMethodNotFound(w, env.ID, env.Method)
 				h.log(ctx, srv, acct, env, r, http.StatusOK, &call{status: "invalid", errText: "method not found"}, start)
+				writeMethodNotFound(w, env.ID, env.Method)
 				return
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
@@ -324,24 +324,91 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		env.ClientName, env.ClientVersion = clientFromSession(r.Header.Get("Mcp-Session-Id"))
 	}
 	rw := &recorder{ResponseWriter: w, call: c}
-	if isFast {
-		h.serveFast(ctx, rw, c, fast)
-	} else {
-		// The SDK calls the middleware with the request's headers only:
-		// the call's state travels as an id in one.
-		id := newID()
-		h.inflight.Store(id, c)
-		defer h.inflight.Delete(id)
-		r.Header.Set(stateHeader, id)
-		if env.Progress && acceptsStream {
-			h.streamableSSE.ServeHTTP(rw, r)
-		} else {
-			h.streamable.ServeHTTP(rw, r)
+	// The audit entry is stored before any byte of the answer leaves
+	// (DESIGN §2: log entry, then the JSON-RPC response): an answered
+	// request is never missing from the audit log, even after a crash.
+	// Only answers streamed as events (progress) are logged after.
+	switch {
+	case isFast:
+		parts := h.answerFast(ctx, c, fast)
+		h.log(ctx, srv, acct, env, r, http.StatusOK, c, start)
+		writeParts(rw, parts)
+	case env.Progress && acceptsStream:
+		h.serveSDK(h.streamableSSE, rw, r, c)
+		if r.Method == http.MethodPost {
+			h.log(ctx, srv, acct, env, r, rw.statusCode(), c, start)
 		}
+	default:
+		held := &heldResponse{w: rw}
+		h.serveSDK(h.streamable, held, r, c)
+		if r.Method == http.MethodPost {
+			h.log(ctx, srv, acct, env, r, held.statusCode(), c, start)
+		}
+		held.release()
 	}
-	if r.Method == http.MethodPost {
-		h.log(ctx, srv, acct, env, r, rw.statusCode(), c, start)
+}
+
+// serveSDK hands r to the go-sdk. The SDK calls the middleware with the
+// request's headers only: the call's state travels as an id in one.
+func (h *Handler) serveSDK(sh *sdk.StreamableHTTPHandler, w http.ResponseWriter, r *http.Request, c *call) {
+	id := newID()
+	h.inflight.Store(id, c)
+	defer h.inflight.Delete(id)
+	r.Header.Set(stateHeader, id)
+	sh.ServeHTTP(w, r)
+}
+
+// heldResponse keeps an SDK answer in memory until the audit entry is
+// written and release is called. An event stream (subscriptions/listen is
+// one even in JSON mode) cannot wait: it is passed through as it comes.
+type heldResponse struct {
+	w         http.ResponseWriter
+	status    int
+	streaming bool
+	body      bytes.Buffer
+}
+
+func (h *heldResponse) Header() http.Header { return h.w.Header() }
+
+func (h *heldResponse) WriteHeader(code int) {
+	if h.status != 0 {
+		return
 	}
+	h.status = code
+	if strings.HasPrefix(h.w.Header().Get("Content-Type"), "text/event-stream") {
+		h.streaming = true
+		h.w.WriteHeader(code)
+	}
+}
+
+func (h *heldResponse) Write(b []byte) (int, error) {
+	h.WriteHeader(http.StatusOK)
+	if h.streaming {
+		return h.w.Write(b)
+	}
+	return h.body.Write(b)
+}
+
+func (h *heldResponse) Flush() {
+	if f, ok := h.w.(http.Flusher); ok && h.streaming {
+		f.Flush()
+	}
+}
+
+func (h *heldResponse) statusCode() int {
+	if h.status == 0 {
+		return http.StatusOK
+	}
+	return h.status
+}
+
+// release sends a held answer.
+func (h *heldResponse) release() {
+	if h.streaming {
+		return
+	}
+	h.w.WriteHeader(h.statusCode())
+	_, _ = h.w.Write(h.body.Bytes())
 }
 
 // sessionID is a random id that also carries the client's self-reported
