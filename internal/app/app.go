@@ -64,9 +64,11 @@ type Config struct {
 	DisableLocalhostProtection bool
 	// MCPSDKOnly turns off the MCP fast path (see mcp.Options.SDKOnly).
 	MCPSDKOnly bool
-	Logger     *slog.Logger
-	Version    string
-	Now        func() time.Time
+	// SSEKeepAlive: see mcp.Options.
+	SSEKeepAlive time.Duration
+	Logger       *slog.Logger
+	Version      string
+	Now          func() time.Time
 }
 
 // OAuthConfig configures the OAuth authorization server.
@@ -242,6 +244,7 @@ func (a *App) routes() http.Handler {
 		Quota:                      guard.Spend,
 		OAuth:                      a.oauthVerifier(),
 		SDKOnly:                    a.cfg.MCPSDKOnly,
+		SSEKeepAlive:               a.cfg.SSEKeepAlive,
 	})
 	adminAPI := api.New(api.Options{
 		Store:         a.Store,

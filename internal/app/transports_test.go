@@ -1,13 +1,17 @@
 package app_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/patchbay-dev/patchbay/internal/app"
 )
 
 type logEntry struct {
@@ -170,5 +174,73 @@ func TestServeSessionByID(t *testing.T) {
 	}
 	if err := e.app.MCP().ServeSession(context.Background(), "no-such-id", st); err == nil {
 		t.Error("an unknown id was served")
+	}
+}
+
+// An idle legacy SSE stream gets comment lines, so proxies that close idle
+// connections leave it open; events still arrive whole between them.
+func TestLegacySSEKeepAlive(t *testing.T) {
+	e := newEnvWith(t, envOptions{config: func(c *app.Config) { c.SSEKeepAlive = 20 * time.Millisecond }})
+	srv := e.server(map[string]any{})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/sse", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	lines := bufio.NewScanner(resp.Body)
+	lines.Buffer(make([]byte, 1<<20), 1<<20)
+	next := func() string {
+		if !lines.Scan() {
+			t.Fatalf("stream ended: %v", lines.Err())
+		}
+		return lines.Text()
+	}
+	if l := next(); l != "event: endpoint" {
+		t.Fatalf("first line %q, want the endpoint event", l)
+	}
+	endpoint := strings.TrimPrefix(next(), "data: ")
+	post := func(body string) {
+		r, err := http.Post(srv.URL+"/"+endpoint, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Body.Close()
+	}
+	keepalives, answered := 0, false
+	for keepalives < 3 || !answered {
+		switch l := next(); {
+		case l == ": keepalive":
+			keepalives++
+			if keepalives == 2 { // the session starts between comments
+				post(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2024-11-05","capabilities":{},"clientInfo":{"name":"keepalive-test","version":"1"}}}`)
+			}
+		case l == "event: message":
+			data := strings.TrimPrefix(next(), "data: ")
+			var msg struct {
+				ID     int `json:"id"`
+				Result struct {
+					Tools []json.RawMessage `json:"tools"`
+				} `json:"result"`
+			}
+			if err := json.Unmarshal([]byte(data), &msg); err != nil {
+				t.Fatalf("message event is not whole JSON (%v): %.200s", err, data)
+			}
+			switch msg.ID {
+			case 1: // initialized: ask for a large answer
+				post(`{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+				post(`{"jsonrpc":"2.0","id":7,"method":"tools/list"}`)
+			case 7:
+				if len(msg.Result.Tools) == 0 {
+					t.Fatalf("tools/list answer: %.200s", data)
+				}
+				answered = true
+			}
+		case l == "":
+		default:
+			t.Fatalf("unexpected line %.200q", l)
+		}
 	}
 }

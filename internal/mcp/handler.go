@@ -81,6 +81,10 @@ type Options struct {
 	// OAuth, if set, serves /mcp/oauth[/{server_id}] and lets token URLs
 	// that require API-token auth take OAuth access tokens (oauth.go).
 	OAuth OAuthVerifier
+	// SSEKeepAlive is how often an idle legacy SSE stream gets a comment
+	// line (0: 25 s; negative: never), so proxies that close idle
+	// connections (nginx after 60 s by default) leave it open.
+	SSEKeepAlive time.Duration
 	// SDKOnly sends every request through the go-sdk, turning off the fast
 	// path for plain tools/list and tools/call (fastpath.go); for the test
 	// that compares the two, and as an escape hatch.
@@ -125,6 +129,9 @@ func New(opts Options) *Handler {
 	}
 	if opts.Version == "" {
 		opts.Version = "dev"
+	}
+	if opts.SSEKeepAlive == 0 {
+		opts.SSEKeepAlive = 25 * time.Second
 	}
 	h := &Handler{opts: opts, sse: map[string]*sseStream{}}
 	// About a hundred distinct full Gong lists (80 KB each); most

@@ -107,11 +107,12 @@ func (h *Handler) serveSSE(w http.ResponseWriter, r *http.Request, a admitted) {
 		return
 	}
 	id := rand.Text()
+	stream := &lockedStream{w: w}
 	st := &sseStream{
 		transport: &sdk.SSEServerTransport{
 			// Relative to the MCP URL, whatever path prefix a proxy adds.
 			Endpoint:            "message?sessionid=" + id,
-			Response:            w,
+			Response:            stream,
 			MaxRequestBodyBytes: h.opts.MaxBodyBytes,
 		},
 		state: &session{ctx: r.Context(), cur: a},
@@ -136,10 +137,62 @@ func (h *Handler) serveSSE(w http.ResponseWriter, r *http.Request, a admitted) {
 	defer ss.Close()
 	done := make(chan struct{})
 	go func() { _ = ss.Wait(); close(done) }()
-	select {
-	case <-r.Context().Done():
-	case <-done:
+	var tick <-chan time.Time
+	if h.opts.SSEKeepAlive > 0 {
+		t := time.NewTicker(h.opts.SSEKeepAlive)
+		defer t.Stop()
+		tick = t.C
 	}
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-done:
+			return
+		case <-tick:
+			if stream.comment("keepalive") != nil {
+				return
+			}
+		}
+	}
+}
+
+// lockedStream is an event stream's response writer shared by the SDK's
+// transport and the keepalive: the SDK writes each event in one Write, so a
+// lock around writes keeps comments between whole events.
+type lockedStream struct {
+	mu sync.Mutex
+	w  http.ResponseWriter
+}
+
+func (l *lockedStream) Header() http.Header { return l.w.Header() }
+
+func (l *lockedStream) WriteHeader(code int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.w.WriteHeader(code)
+}
+
+func (l *lockedStream) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
+}
+
+func (l *lockedStream) Flush() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	_ = http.NewResponseController(l.w).Flush()
+}
+
+// comment sends an SSE comment line, which clients ignore.
+func (l *lockedStream) comment(text string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if _, err := io.WriteString(l.w, ": "+text+"\n\n"); err != nil {
+		return err
+	}
+	return http.NewResponseController(l.w).Flush()
 }
 
 // serveSSEMessage answers POST /mcp/{token}/message?sessionid=...: one
