@@ -124,7 +124,7 @@ func (a *API) authed(fn func(w http.ResponseWriter, r *http.Request) error) http
 		if err := fn(w, r); err != nil {
 			var ae *Error
 			if !errors.As(err, &ae) {
-				a.opts.Logger.Error("api: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+				a.opts.Logger.ErrorContext(r.Context(), "api: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 				ae = errf(http.StatusInternalServerError, "internal_error", "something went wrong; the error was logged")
 			}
 			writeError(w, ae)

@@ -18,7 +18,7 @@ func (a *API) serverOut(ctx context.Context, s *store.Server) serverJSON {
 		if u, err := a.opts.Quota.Usage(ctx, quota.ServerScope(s.ID), s.Config.Budget); err == nil {
 			out.Usage = u
 		} else {
-			a.opts.Logger.Warn("api: reading a server's quota usage", "err", err)
+			a.opts.Logger.WarnContext(ctx, "api: reading a server's quota usage", "err", err)
 		}
 	}
 	return out

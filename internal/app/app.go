@@ -156,6 +156,8 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	// Lines logged while serving a request name it (request_id).
+	cfg.Logger = slog.New(metrics.WithRequestID(cfg.Logger.Handler()))
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -333,7 +335,7 @@ func recoverPanics(log *slog.Logger, next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				log.Error("panic serving request", "method", r.Method, "path", RedactPath(r.URL.Path), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				log.ErrorContext(r.Context(), "panic serving request", "method", r.Method, "path", RedactPath(r.URL.Path), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 				writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal_error", "message": "something went wrong; the error was logged"})
 			}
 		}()

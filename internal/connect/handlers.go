@@ -22,7 +22,7 @@ func (s *Service) CallbackHandler() http.Handler {
 		if err != nil {
 			var fe *FlowError
 			if !errors.As(err, &fe) {
-				s.opts.Logger.Error("connect: completing the flow", "integration", integ, "err", err)
+				s.opts.Logger.ErrorContext(r.Context(), "connect: completing the flow", "integration", integ, "err", err)
 				fe = &FlowError{http.StatusInternalServerError, "something went wrong; the error was logged"}
 			}
 			if returnTo != "" {

@@ -177,7 +177,7 @@ func (h *Handler) answerFast(ctx context.Context, c *call, fr fastRequest) [][]b
 		parts = [][]byte{out}
 	}
 	if err != nil {
-		h.opts.Logger.Error("mcp: encoding an answer", "err", err)
+		h.opts.Logger.ErrorContext(ctx, "mcp: encoding an answer", "err", err)
 		out, _ := encodeResponse(fr.id, nil, &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: "could not encode the answer"})
 		parts = [][]byte{out}
 	}

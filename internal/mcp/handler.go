@@ -234,7 +234,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				writeJSONError(w, http.StatusNotFound, "not_found", "no MCP server at this URL")
 				return
 			}
-			h.opts.Logger.Error("mcp: resolving token", "err", err)
+			h.opts.Logger.ErrorContext(ctx, "mcp: resolving token", "err", err)
 			writeJSONError(w, http.StatusServiceUnavailable, "unavailable", "try again shortly")
 			return
 		}
@@ -608,7 +608,7 @@ func (h *Handler) log(ctx context.Context, srv *store.Server, acct *store.Accoun
 	}
 	// The request may be cancelled already; the audit entry is still owed.
 	if err := h.opts.Store.AppendLog(context.WithoutCancel(ctx), e); err != nil {
-		h.opts.Logger.Error("mcp: writing log entry", "err", err)
+		h.opts.Logger.ErrorContext(ctx, "mcp: writing log entry", "err", err)
 	}
 	if h.opts.Observe != nil {
 		h.opts.Observe(e)

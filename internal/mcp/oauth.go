@@ -61,7 +61,7 @@ func (h *Handler) admitOAuth(w http.ResponseWriter, r *http.Request, rest, src s
 	if serverID != "" {
 		s, err := h.opts.Store.GetServer(ctx, serverID)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			h.opts.Logger.Error("mcp: reading a server", "err", err)
+			h.opts.Logger.ErrorContext(r.Context(), "mcp: reading a server", "err", err)
 			writeJSONError(w, http.StatusServiceUnavailable, "unavailable", "try again shortly")
 			return nil, nil, "", false
 		}
@@ -95,7 +95,7 @@ func (h *Handler) admitOAuth(w http.ResponseWriter, r *http.Request, rest, src s
 		}
 	}
 	if err != nil && !errors.Is(err, oauth.ErrInvalidToken) && !errors.Is(err, oauth.ErrInsufficientScope) {
-		h.opts.Logger.Error("mcp: checking an OAuth access token", "err", err)
+		h.opts.Logger.ErrorContext(r.Context(), "mcp: checking an OAuth access token", "err", err)
 		writeJSONError(w, http.StatusServiceUnavailable, "unavailable", "try again shortly")
 		return nil, nil, "", false
 	}
@@ -115,7 +115,7 @@ func (h *Handler) admitOAuth(w http.ResponseWriter, r *http.Request, rest, src s
 	}
 	acct, err = h.opts.Store.GetAccount(ctx, srv.AccountID)
 	if err != nil {
-		h.opts.Logger.Error("mcp: reading the account", "err", err)
+		h.opts.Logger.ErrorContext(r.Context(), "mcp: reading the account", "err", err)
 		writeJSONError(w, http.StatusServiceUnavailable, "unavailable", "try again shortly")
 		return nil, nil, "", false
 	}
@@ -146,7 +146,7 @@ func (h *Handler) tokenURLAuth(w http.ResponseWriter, r *http.Request, token str
 			return oauthClientName(access), true
 		}
 		if err != nil && !errors.Is(err, oauth.ErrInvalidToken) && !errors.Is(err, oauth.ErrInsufficientScope) {
-			h.opts.Logger.Error("mcp: checking an OAuth access token", "err", err)
+			h.opts.Logger.ErrorContext(r.Context(), "mcp: checking an OAuth access token", "err", err)
 			writeJSONError(w, http.StatusServiceUnavailable, "unavailable", "try again shortly")
 			return "", false
 		}

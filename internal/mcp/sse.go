@@ -131,7 +131,7 @@ func (h *Handler) serveSSE(w http.ResponseWriter, r *http.Request, a admitted) {
 	w.Header().Set("X-Accel-Buffering", "no")
 	ss, err := h.connect(r.Context(), st.transport, st.state, st.ready)
 	if err != nil {
-		h.opts.Logger.Error("mcp: opening an SSE session", "err", err)
+		h.opts.Logger.ErrorContext(r.Context(), "mcp: opening an SSE session", "err", err)
 		return
 	}
 	defer ss.Close()

@@ -17,6 +17,29 @@ func RequestID(ctx context.Context) string {
 	return id
 }
 
+// WithRequestID wraps a log handler so that lines logged with a request's
+// context (Logger.ErrorContext(r.Context(), …)) carry its request_id: the
+// id of the request's access log line and X-Request-Id header.
+func WithRequestID(h slog.Handler) slog.Handler { return requestIDHandler{h} }
+
+type requestIDHandler struct{ slog.Handler }
+
+func (h requestIDHandler) Handle(ctx context.Context, r slog.Record) error {
+	if id := RequestID(ctx); id != "" {
+		r = r.Clone()
+		r.AddAttrs(slog.String("request_id", id))
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h requestIDHandler) WithAttrs(a []slog.Attr) slog.Handler {
+	return requestIDHandler{h.Handler.WithAttrs(a)}
+}
+
+func (h requestIDHandler) WithGroup(name string) slog.Handler {
+	return requestIDHandler{h.Handler.WithGroup(name)}
+}
+
 // AccessLog writes one structured line per HTTP request with a request id
 // (taken from a well-formed X-Request-Id header, e.g. set by the load
 // balancer, or made here), echoed in the X-Request-Id response header.

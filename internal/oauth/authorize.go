@@ -186,7 +186,7 @@ func (s *Server) Approve(ctx context.Context, req *AuthRequest, a Approval) (str
 	if err := s.store.CreateOAuthCode(ctx, c); err != nil {
 		return "", err
 	}
-	s.log.Info("oauth: authorization approved", "client_id", req.Client.ID, "client_name", req.Client.Name, "server_id", srv.ID, "resource_kind", req.Resource.Kind, "approved_by", a.By)
+	s.log.InfoContext(ctx, "oauth: authorization approved", "client_id", req.Client.ID, "client_name", req.Client.Name, "server_id", srv.ID, "resource_kind", req.Resource.Kind, "approved_by", a.By)
 	return s.answer(req.RedirectURI, url.Values{"code": {code}}, req.State), nil
 }
 
@@ -208,7 +208,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var ae *AuthError
 		if !errors.As(err, &ae) {
-			s.log.Error("oauth: authorize", "err", err)
+			s.log.ErrorContext(r.Context(), "oauth: authorize", "err", err)
 			s.errorPage(w, http.StatusServiceUnavailable, &AuthError{Code: "temporarily_unavailable", Description: "try again shortly"})
 			return
 		}
@@ -226,7 +226,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		}
 		to, err := s.Approve(r.Context(), req, Approval{ServerID: pick, Via: aa.Via, By: aa.By})
 		if err != nil {
-			s.log.Error("oauth: auto-approve", "err", err)
+			s.log.ErrorContext(r.Context(), "oauth: auto-approve", "err", err)
 			http.Redirect(w, r, s.RedirectURL(&AuthError{Redirect: true, RedirectURI: req.RedirectURI, State: req.State, Code: "server_error", Description: "auto-approve failed"}), http.StatusFound)
 			return
 		}

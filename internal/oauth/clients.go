@@ -175,7 +175,7 @@ func (s *Server) fetchMetadata(ctx context.Context, id string) (*store.OAuthClie
 	req.Header.Set("User-Agent", "Patchbay-OAuth (client metadata fetch)")
 	res, err := s.fetcher.Do(req)
 	if err != nil {
-		s.log.Warn("oauth: fetching a client metadata document", "client_id", id, "err", err)
+		s.log.WarnContext(ctx, "oauth: fetching a client metadata document", "client_id", id, "err", err)
 		return nil, &clientError{"the client metadata document could not be fetched"}
 	}
 	defer res.Body.Close()

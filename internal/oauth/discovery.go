@@ -140,7 +140,7 @@ func (s *Server) serveDiscovery(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if err != nil {
-			s.log.Error("oauth: resolving a discovery path", "err", err)
+			s.log.ErrorContext(r.Context(), "oauth: resolving a discovery path", "err", err)
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "unavailable", "message": "try again shortly"})
 			return
 		}

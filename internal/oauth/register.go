@@ -60,11 +60,11 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
 			writeError(w, oe)
 			return
 		}
-		s.log.Error("oauth: registering a client", "err", err)
+		s.log.ErrorContext(r.Context(), "oauth: registering a client", "err", err)
 		writeError(w, errorf(http.StatusServiceUnavailable, "temporarily_unavailable", "try again shortly"))
 		return
 	}
-	s.log.Info("oauth: client registered", "client_id", c.ID, "client_name", c.Name, "redirect_uris", strings.Join(c.RedirectURIs, " "), "remote", src)
+	s.log.InfoContext(r.Context(), "oauth: client registered", "client_id", c.ID, "client_name", c.Name, "redirect_uris", strings.Join(c.RedirectURIs, " "), "remote", src)
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusCreated, s.registrationOf(c))
 }

@@ -84,7 +84,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		if !errors.As(err, &oe) {
-			s.log.Error("oauth: token endpoint", "err", err)
+			s.log.ErrorContext(r.Context(), "oauth: token endpoint", "err", err)
 			oe = errorf(http.StatusServiceUnavailable, "temporarily_unavailable", "try again shortly")
 		}
 		writeError(w, oe)
@@ -151,7 +151,7 @@ func (s *Server) exchangeCode(ctx context.Context, f url.Values, clientID string
 		// A replayed code: whatever it bought is revoked (OAuth 2.1 §4.1.3).
 		if c.GrantID != "" {
 			if err := s.store.RevokeOAuthGrant(ctx, c.GrantID); err == nil {
-				s.log.Warn("oauth: authorization code replayed; its grant is revoked", "client_id", c.ClientID, "grant_id", c.GrantID)
+				s.log.WarnContext(ctx, "oauth: authorization code replayed; its grant is revoked", "client_id", c.ClientID, "grant_id", c.GrantID)
 			}
 		}
 		return nil, errorf(http.StatusBadRequest, "invalid_grant", "the code was already used")
@@ -185,7 +185,7 @@ func (s *Server) exchangeCode(ctx context.Context, f url.Values, clientID string
 	if err := s.store.CreateOAuthGrant(ctx, g, c.Hash, tokens); err != nil {
 		return nil, err
 	}
-	s.log.Info("oauth: tokens issued", "client_id", g.ClientID, "client_name", g.ClientName, "grant_id", g.ID, "server_id", g.ServerID)
+	s.log.InfoContext(ctx, "oauth: tokens issued", "client_id", g.ClientID, "client_name", g.ClientName, "grant_id", g.ID, "server_id", g.ServerID)
 	return res, nil
 }
 
@@ -243,7 +243,7 @@ func (s *Server) refresh(ctx context.Context, f url.Values, clientID string) (*t
 	err = s.store.RotateOAuthRefresh(ctx, tok.Hash, now, s.cfg.RefreshGrace, g.ExpiresAt, tokens)
 	switch {
 	case errors.Is(err, store.ErrReused):
-		s.log.Warn("oauth: a spent refresh token was presented again after the grace window; the grant is revoked", "client_id", g.ClientID, "grant_id", g.ID)
+		s.log.WarnContext(ctx, "oauth: a spent refresh token was presented again after the grace window; the grant is revoked", "client_id", g.ClientID, "grant_id", g.ID)
 		return nil, invalid
 	case errors.Is(err, store.ErrNotFound):
 		return nil, invalid
@@ -284,11 +284,11 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 				err = s.store.DeleteOAuthToken(r.Context(), tok.Hash)
 			}
 			if err == nil {
-				s.log.Info("oauth: token revoked by its client", "client_id", clientID, "grant_id", g.ID, "kind", tok.Kind)
+				s.log.InfoContext(r.Context(), "oauth: token revoked by its client", "client_id", clientID, "grant_id", g.ID, "kind", tok.Kind)
 			}
 		}
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			s.log.Error("oauth: revoking", "err", err)
+			s.log.ErrorContext(r.Context(), "oauth: revoking", "err", err)
 			writeError(w, errorf(http.StatusServiceUnavailable, "temporarily_unavailable", "try again shortly"))
 			return
 		}

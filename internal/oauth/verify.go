@@ -98,6 +98,6 @@ func (s *Server) RevokeGrant(ctx context.Context, id, by string) error {
 	if err := s.store.RevokeOAuthGrant(ctx, id); err != nil {
 		return err
 	}
-	s.log.Info("oauth: grant revoked", "grant_id", id, "by", by)
+	s.log.InfoContext(ctx, "oauth: grant revoked", "grant_id", id, "by", by)
 	return nil
 }

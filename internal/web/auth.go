@@ -93,7 +93,7 @@ func (h *Handler) currentSession(w http.ResponseWriter, r *http.Request) (*sessi
 	row, err := h.opts.Store.SessionByHash(ctx, credentials.HashToken(c.Value))
 	if err != nil {
 		if !errors.Is(err, store.ErrNotFound) {
-			h.log.Error("web: session lookup", "err", err)
+			h.log.ErrorContext(r.Context(), "web: session lookup", "err", err)
 		}
 		return nil, false
 	}
@@ -257,7 +257,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 	}
 	if via == "" {
 		h.limiter.fail(clientKey(r))
-		h.log.Warn("web: failed sign-in", "remote", clientKey(r))
+		h.log.WarnContext(r.Context(), "web: failed sign-in", "remote", clientKey(r))
 		h.renderSignIn(w, r, http.StatusUnauthorized, "That password or API token is not right.", 0)
 		return
 	}

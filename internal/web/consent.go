@@ -302,7 +302,7 @@ func (h *Handler) pickServer(r *http.Request, choice string, f *serverForm, req 
 	if err != nil {
 		return "", err
 	}
-	h.log.Info("web: MCP server created at OAuth consent", "server_id", srv.ID, "client_id", req.Client.ID)
+	h.log.InfoContext(r.Context(), "web: MCP server created at OAuth consent", "server_id", srv.ID, "client_id", req.Client.ID)
 	return srv.ID, nil
 }
 

@@ -278,13 +278,13 @@ func (h *Handler) renderFragment(w http.ResponseWriter, r *http.Request, set, na
 func (h *Handler) renderTemplate(w http.ResponseWriter, r *http.Request, status int, set, name string, data any) {
 	t, ok := h.pages[set]
 	if !ok {
-		h.log.Error("web: no such template", "page", set)
+		h.log.ErrorContext(r.Context(), "web: no such template", "page", set)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, name, data); err != nil {
-		h.log.Error("web: rendering", "page", set, "template", name, "err", err)
+		h.log.ErrorContext(r.Context(), "web: rendering", "page", set, "template", name, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
@@ -299,7 +299,7 @@ func (h *Handler) renderTemplate(w http.ResponseWriter, r *http.Request, status 
 func (h *Handler) renderError(w http.ResponseWriter, r *http.Request, err error) {
 	var ae *api.Error
 	if !errors.As(err, &ae) {
-		h.log.Error("web: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		h.log.ErrorContext(r.Context(), "web: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 		ae = &api.Error{Status: http.StatusInternalServerError, Code: "internal_error", Message: "Something went wrong; the error was logged."}
 	}
 	if r.Header.Get("HX-Request") == "true" {
