@@ -1,12 +1,16 @@
 package web
 
 import (
+	"context"
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/patchbay-dev/patchbay/internal/api"
 	"github.com/patchbay-dev/patchbay/internal/connect"
 	"github.com/patchbay-dev/patchbay/internal/credentials"
+	"github.com/patchbay-dev/patchbay/internal/quota"
 	"github.com/patchbay-dev/patchbay/internal/store"
 )
 
@@ -18,6 +22,8 @@ type accountView struct {
 	AccessKey   bool // connected with an access key (not OAuth)
 	NeedsReauth bool
 	ScopesKnown bool
+	// BudgetText is the account's budget and its use ("" without one).
+	BudgetText string
 }
 
 func (h *Handler) accountView(r *http.Request, a *store.Account) (*accountView, error) {
@@ -30,7 +36,39 @@ func (h *Handler) accountView(r *http.Request, a *store.Account) (*accountView, 
 	if set, err := h.svc.ToolSet(a.Integration); err == nil && set.Integration.Title != "" {
 		v.Title = set.Integration.Title
 	}
+	b, err := h.opts.Store.AccountBudget(r.Context(), a.ID)
+	if err != nil {
+		return nil, err
+	}
+	v.BudgetText = h.budgetText(r.Context(), quota.AccountScope(a.ID), &b)
 	return v, nil
+}
+
+// budgetText says how much of a budget is used, window by window, e.g.
+// "2 of 3 this minute · 40 of 100 today (UTC)"; "" without a budget.
+func (h *Handler) budgetText(ctx context.Context, scope string, b *store.Budget) string {
+	if b.IsZero() {
+		return ""
+	}
+	usage, err := h.quota.Usage(ctx, scope, b)
+	if err != nil {
+		h.log.WarnContext(ctx, "web: reading a budget's usage", "scope", scope, "err", err)
+	}
+	var parts []string
+	for _, w := range []struct {
+		key, label string
+		limit      int
+	}{{"minute", "this minute", b.PerMinute}, {"day", "today (UTC)", b.PerDay}} {
+		if w.limit <= 0 {
+			continue
+		}
+		used := "?" // usage unreadable: the limit still shows
+		if u, ok := usage[w.key]; ok {
+			used = strconv.Itoa(u.Used)
+		}
+		parts = append(parts, fmt.Sprintf("%s of %d %s", used, w.limit, w.label))
+	}
+	return strings.Join(parts, " · ")
 }
 
 type accountsData struct {

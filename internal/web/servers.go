@@ -11,6 +11,7 @@ import (
 
 	"github.com/patchbay-dev/patchbay/internal/api"
 	"github.com/patchbay-dev/patchbay/internal/mcp"
+	"github.com/patchbay-dev/patchbay/internal/quota"
 	"github.com/patchbay-dev/patchbay/internal/store"
 	"github.com/patchbay-dev/patchbay/internal/tools"
 )
@@ -164,6 +165,8 @@ func (h *Handler) previewOf(a *store.Account, f *serverForm) *preview {
 type serverRow struct {
 	*store.Server
 	LastUsed *time.Time
+	// BudgetText is the server's budget and its use ("" without one).
+	BudgetText string
 }
 
 type serversData struct {
@@ -206,7 +209,7 @@ func (h *Handler) serversData(r *http.Request, a *store.Account, f *serverForm) 
 	}
 	d := &serversData{Account: v, Tab: "servers", Form: f, Preview: h.previewOf(a, f), Classes: methodClasses, Expiries: expiryChoices, Tags: h.tagsOf(a)}
 	for _, s := range servers {
-		row := serverRow{Server: s}
+		row := serverRow{Server: s, BudgetText: h.budgetText(r.Context(), quota.ServerScope(s.ID), s.Config.Budget)}
 		last, err := h.opts.Store.ListLogs(r.Context(), store.LogFilter{ServerID: s.ID, Limit: 1})
 		if err != nil {
 			return nil, err

@@ -23,6 +23,7 @@ import (
 	"github.com/patchbay-dev/patchbay/internal/api"
 	"github.com/patchbay-dev/patchbay/internal/connect"
 	"github.com/patchbay-dev/patchbay/internal/oauth"
+	"github.com/patchbay-dev/patchbay/internal/quota"
 	"github.com/patchbay-dev/patchbay/internal/store"
 )
 
@@ -59,6 +60,7 @@ type Handler struct {
 	version map[string]string // static file -> content hash, for cache busting
 	limiter *backoff
 	cop     *http.CrossOriginProtection
+	quota   *quota.Guard // reads budget usage for the pages
 }
 
 // New builds the dashboard.
@@ -79,6 +81,7 @@ func New(opts Options) (*Handler, error) {
 	h := &Handler{
 		opts: opts, svc: opts.Service, log: opts.Logger, mux: http.NewServeMux(), static: static,
 		version: map[string]string{}, limiter: newBackoff(opts.Now), cop: http.NewCrossOriginProtection(),
+		quota: quota.New(opts.Store, opts.Now),
 	}
 	if err := h.hashStatic(); err != nil {
 		return nil, err

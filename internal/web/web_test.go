@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +22,7 @@ import (
 	"github.com/patchbay-dev/patchbay/internal/api"
 	"github.com/patchbay-dev/patchbay/internal/credentials"
 	"github.com/patchbay-dev/patchbay/internal/integration"
+	"github.com/patchbay-dev/patchbay/internal/quota"
 	"github.com/patchbay-dev/patchbay/internal/store"
 	"github.com/patchbay-dev/patchbay/internal/store/sqlstore"
 	"github.com/patchbay-dev/patchbay/internal/tools"
@@ -673,5 +675,48 @@ func TestPasswordHash(t *testing.T) {
 		if verifyPassword(bad, "correct horse battery") {
 			t.Errorf("%q verifies", bad)
 		}
+	}
+}
+
+// Budgets show on the account and servers pages with what is used of them.
+func TestBudgetsShownWithUsage(t *testing.T) {
+	e := newEnv(t, "")
+	b := e.browser().signedIn()
+	ctx := context.Background()
+	a := e.account("budgeted")
+	if err := e.store.SetAccountBudget(ctx, a.ID, store.Budget{PerDay: 500}); err != nil {
+		t.Fatal(err)
+	}
+	capped := &store.Server{AccountID: a.ID, Name: "capped", TokenHash: "h1", Config: store.ServerConfig{Budget: &store.Budget{PerMinute: 3, PerDay: 100}}}
+	free := &store.Server{AccountID: a.ID, Name: "free", TokenHash: "h2"}
+	for _, s := range []*store.Server{capped, free} {
+		if err := e.store.CreateServer(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	guard := quota.New(e.store, e.clock.Now)
+	for range 2 {
+		if err := guard.Spend(ctx, capped, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	page := b.get("/ui/accounts/" + a.ID + "/servers")
+	wantStatus(t, "servers page", page, http.StatusOK)
+	cells := regexp.MustCompile(`<td data-testid="server-budget">([^<]*)</td>`).FindAllStringSubmatch(page.body, -1)
+	var got []string
+	for _, c := range cells {
+		got = append(got, c[1])
+	}
+	sort.Strings(got) // the two servers were created in the same millisecond
+	if want := []string{"2 of 3 this minute · 2 of 100 today (UTC)", "none"}; strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("budget cells %q, want %q", got, want)
+	}
+	if !strings.Contains(page.body, `<span data-testid="account-budget">budget: 2 of 500 today (UTC)</span>`) {
+		t.Errorf("account budget missing from the header")
+	}
+	// A new minute starts the minute window again; the day keeps counting.
+	e.clock.Add(time.Minute)
+	if page := b.get("/ui/accounts/" + a.ID + "/servers"); !strings.Contains(page.body, "0 of 3 this minute · 2 of 100 today (UTC)") {
+		t.Errorf("after a minute the servers page does not show a fresh minute window")
 	}
 }
