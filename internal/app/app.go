@@ -242,6 +242,7 @@ func (a *App) routes() http.Handler {
 		AllowedOrigins:             a.cfg.AllowedOrigins,
 		PublicURL:                  a.cfg.PublicURL,
 		Observe:                    a.Metrics.ObserveMCP,
+		ObserveRefused:             a.Metrics.ObserveRefused,
 		Limiter:                    a.cfg.AuthLimiter,
 		Quota:                      guard.Spend,
 		OAuth:                      a.oauthVerifier(),

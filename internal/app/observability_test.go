@@ -84,6 +84,12 @@ func TestMetricsAndAccessLog(t *testing.T) {
 	}
 	callTool(http.StatusOK)
 	callTool(http.StatusTooManyRequests)
+	// Refused before any MCP server is known: no audit entry, but counted.
+	for _, u := range []string{"/mcp/" + credentials.NewToken(credentials.MCPTokenPrefix), "/mcp/" + token + "/extra"} {
+		if resp, body := rawMCP(t, srv.URL+u, `{"jsonrpc":"2.0","id":1,"method":"ping"}`, nil); resp.StatusCode != http.StatusNotFound {
+			t.Fatalf("%s = %d %s, want 404", u, resp.StatusCode, body)
+		}
+	}
 
 	var metrics string
 	deadline := time.Now().Add(30 * time.Second)
@@ -106,6 +112,7 @@ func TestMetricsAndAccessLog(t *testing.T) {
 		`patchbay_upstream_request_duration_seconds_count{integration="gong",status="200"} 1`,
 		`patchbay_upstream_request_duration_seconds_count{integration="gong",status="429"} 1`,
 		`patchbay_upstream_rate_limited_total{integration="gong"} 1`,
+		`patchbay_mcp_refused_total{reason="unknown_token"} 2`,
 		`patchbay_mcp_servers_active 1`,
 		`patchbay_cleanup_leader 1`,
 	} {

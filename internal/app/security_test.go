@@ -241,6 +241,18 @@ func TestSecurityFailedTokensSlowedThenRefused(t *testing.T) {
 	if d := rec.take(); len(d) != 0 {
 		t.Errorf("another source was slowed: %v", d)
 	}
+	// Refusals have no audit entry; the metrics count them.
+	resp, err := http.Get(e.url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`patchbay_mcp_refused_total{reason="unknown_token"} 6`, `patchbay_mcp_refused_total{reason="too_many_failures"} 2`} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
 }
 
 // Behind a trusted proxy the source is the address the proxy appended (the

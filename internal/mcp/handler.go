@@ -72,6 +72,10 @@ type Options struct {
 	// Observe, if set, hears every MCP request as its audit log entry (for
 	// metrics), after the entry is written.
 	Observe func(*store.LogEntry)
+	// ObserveRefused, if set, hears every request refused before an MCP
+	// server was known ("unknown_token", "too_many_failures"): those have
+	// no audit log entry.
+	ObserveRefused func(reason string)
 	// Limiter slows and then refuses sources that keep presenting unknown
 	// tokens or wrong API tokens (see limiter.go).
 	Limiter LimiterConfig
@@ -203,12 +207,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	token, rest := splitToken(r.URL.Path)
 	if token == "" || (token != oauthSegment && rest != "" && rest != "/sse" && rest != "/message") {
+		h.refused("unknown_token")
 		writeJSONError(w, http.StatusNotFound, "not_found", "no MCP server at this URL")
 		return
 	}
 	ctx := r.Context()
 	src := h.limiter.source(r)
 	if delay, retry := h.limiter.admit(src); retry > 0 {
+		h.refused("too_many_failures")
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(retry.Seconds()))))
 		writeJSONError(w, http.StatusTooManyRequests, "too_many_failures", "too many requests with an unknown MCP URL or a wrong API token came from this address; retry later")
 		return
@@ -231,6 +237,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if errors.Is(err, store.ErrNotFound) {
 				// Unknown, expired and revoked tokens answer alike.
 				h.limiter.fail(src)
+				h.refused("unknown_token")
 				writeJSONError(w, http.StatusNotFound, "not_found", "no MCP server at this URL")
 				return
 			}
@@ -416,6 +423,12 @@ func (h *heldResponse) release() {
 	}
 	h.w.WriteHeader(h.statusCode())
 	_, _ = h.w.Write(h.body.Bytes())
+}
+
+func (h *Handler) refused(reason string) {
+	if h.opts.ObserveRefused != nil {
+		h.opts.ObserveRefused(reason)
+	}
 }
 
 // sessionID is a random id that also carries the client's self-reported

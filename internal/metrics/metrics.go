@@ -34,6 +34,7 @@ type Metrics struct {
 	knownTool func(string) bool
 
 	mcpRequests     *prometheus.CounterVec
+	mcpRefused      *prometheus.CounterVec
 	mcpDuration     *prometheus.HistogramVec
 	upstreamLatency *prometheus.HistogramVec
 	rateLimited     *prometheus.CounterVec
@@ -55,6 +56,10 @@ func New(opts Options) *Metrics {
 			Name: "patchbay_mcp_requests_total",
 			Help: "MCP requests answered, by JSON-RPC method, tool (tools/call only) and outcome (ok, error, denied, invalid).",
 		}, []string{"method", "tool", "outcome"}),
+		mcpRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "patchbay_mcp_refused_total",
+			Help: "Requests to /mcp/ refused before an MCP server was known, by reason: unknown_token (unknown, expired or revoked: 404), too_many_failures (the failed-token limiter: 429).",
+		}, []string{"reason"}),
 		mcpDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "patchbay_mcp_request_duration_seconds",
 			Help:    "Time to answer an MCP request, upstream call included.",
@@ -86,7 +91,7 @@ func New(opts Options) *Metrics {
 			Help: "Expired MCP servers this replica deleted.",
 		}),
 	}
-	m.reg.MustRegister(m.mcpRequests, m.mcpDuration, m.upstreamLatency, m.rateLimited, m.refreshes,
+	m.reg.MustRegister(m.mcpRequests, m.mcpRefused, m.mcpDuration, m.upstreamLatency, m.rateLimited, m.refreshes,
 		m.cleanupLeader, m.cleanupRuns, m.cleanupDeleted,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if opts.ActiveServers != nil {
@@ -136,6 +141,12 @@ func (m *Metrics) ObserveMCP(e *store.LogEntry) {
 	}
 	m.mcpRequests.WithLabelValues(method, tool, outcome).Inc()
 	m.mcpDuration.WithLabelValues(method).Observe(e.Duration.Seconds())
+}
+
+// ObserveRefused counts one /mcp/ request refused before an MCP server was
+// known (those have no audit log entry).
+func (m *Metrics) ObserveRefused(reason string) {
+	m.mcpRefused.WithLabelValues(reason).Inc()
 }
 
 // ObserveUpstream records one upstream call; status 0 means no answer.
