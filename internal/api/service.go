@@ -301,7 +301,7 @@ type ServerChanges struct {
 	SetExpiry bool
 	ExpiresAt *time.Time
 	// SetBudget applies Budget (nil: no budget); without it a new Config
-	// keeps the server's budget (the dashboard does not edit budgets).
+	// keeps the server's budget.
 	SetBudget bool
 	Budget    *store.Budget
 }

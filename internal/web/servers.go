@@ -3,7 +3,9 @@ package web
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -49,6 +51,8 @@ type serverForm struct {
 	SearchFetch     bool
 	Expires         string // an expiryChoices value, or "keep" when editing
 	ExpiresAt       string // datetime-local text, UTC
+	// Budget: calls per minute and per UTC day, as typed ("" or 0: no cap).
+	PerMinute, PerDay string
 }
 
 func (f *serverForm) config() (store.ServerConfig, error) {
@@ -60,7 +64,32 @@ func (f *serverForm) config() (store.ServerConfig, error) {
 	}
 	cfg, err := api.ServerConfig(methods, f.Tags, f.RequireAPIToken, f.HideMissing)
 	cfg.SearchFetch = f.SearchFetch
+	if err != nil {
+		return cfg, err
+	}
+	cfg.Budget, err = f.budget()
 	return cfg, err
+}
+
+// budget reads the budget fields: nil when neither caps anything.
+func (f *serverForm) budget() (*store.Budget, error) {
+	var b store.Budget
+	for _, field := range []struct {
+		text string
+		into *int
+	}{{f.PerMinute, &b.PerMinute}, {f.PerDay, &b.PerDay}} {
+		if t := strings.TrimSpace(field.text); t != "" {
+			n, err := strconv.Atoi(t)
+			if err != nil || quota.Check(&store.Budget{PerDay: n}) != nil {
+				return nil, &api.Error{Status: http.StatusBadRequest, Code: "bad_request", Message: fmt.Sprintf("A budget is a whole number of calls from 0 (no cap) to %d.", quota.MaxBudget)}
+			}
+			*field.into = n
+		}
+	}
+	if b.IsZero() {
+		return nil, nil
+	}
+	return &b, nil
 }
 
 // expiry reads the expiry choice: set=false keeps the current one.
@@ -97,6 +126,8 @@ func readServerForm(r *http.Request) *serverForm {
 		SearchFetch:     r.Form.Get("search_fetch") != "",
 		Expires:         r.Form.Get("expires"),
 		ExpiresAt:       r.Form.Get("expires_at"),
+		PerMinute:       r.Form.Get("budget_per_minute"),
+		PerDay:          r.Form.Get("budget_per_day"),
 	}
 	for _, m := range r.Form["methods"] {
 		for _, c := range methodClasses {
@@ -123,7 +154,17 @@ func formFromServer(s *store.Server) *serverForm {
 		}
 	}
 	f.Extra = strings.Join(extra, ", ")
+	if b := s.Config.Budget; !b.IsZero() {
+		f.PerMinute, f.PerDay = budgetField(b.PerMinute), budgetField(b.PerDay)
+	}
 	return f
+}
+
+func budgetField(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return strconv.Itoa(n)
 }
 
 // preview is the live answer to a form: the tools it exposes and what
@@ -322,12 +363,12 @@ func (h *Handler) editServer(w http.ResponseWriter, r *http.Request, s *session)
 		if err != nil {
 			return err
 		}
-		// Start from the stored config: what the form does not show (a
-		// budget, OAuth access, …) stays as it is.
+		// Start from the stored config: what the form does not show (OAuth
+		// access, …) stays as it is.
 		merged := srv.Config
 		merged.Methods, merged.Tags = cfg.Methods, cfg.Tags
 		merged.RequireAPITokenAuth, merged.HideToolsMissingScopes, merged.SearchFetch = cfg.RequireAPITokenAuth, cfg.HideToolsMissingScopes, cfg.SearchFetch
-		return h.svc.UpdateServer(r.Context(), a, srv, api.ServerChanges{Name: &f.Name, Config: &merged, SetExpiry: set, ExpiresAt: exp})
+		return h.svc.UpdateServer(r.Context(), a, srv, api.ServerChanges{Name: &f.Name, Config: &merged, SetExpiry: set, ExpiresAt: exp, SetBudget: true, Budget: cfg.Budget})
 	}()
 	var ae *api.Error
 	if errors.As(err, &ae) {

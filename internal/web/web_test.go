@@ -496,17 +496,50 @@ func TestMCPServerLifecycle(t *testing.T) {
 		t.Fatal("the servers page shows the token again, or not the server")
 	}
 
-	// Edit: name, filters and expiry; what the form does not show stays.
+	// Edit: name, filters, budget and expiry; the form shows the budget
+	// set through the API, and what it does not show (OAuth) stays.
 	srv.Config.Budget = &store.Budget{PerDay: 50}
+	srv.Config.OAuth = true
 	if err := e.store.UpdateServer(ctx, srv); err != nil {
 		t.Fatal(err)
 	}
-	a = b.post(base+"/servers/"+srv.ID, base+"/servers/"+srv.ID, url.Values{"name": {"ChatGPT calls"}, "methods": {"read"}, "methods_extra": {"create_a_gong_call"}, "tags": {"calls"}, "search_fetch": {"1"}, "expires": {"never"}})
+	if page := b.get(base + "/servers/" + srv.ID); !strings.Contains(page.body, `name="budget_per_day" type="number" min="0" step="1" inputmode="numeric" value="50"`) {
+		t.Fatal("the edit form does not show the server's budget")
+	}
+	a = b.post(base+"/servers/"+srv.ID, base+"/servers/"+srv.ID, url.Values{"name": {"ChatGPT calls"}, "methods": {"read"}, "methods_extra": {"create_a_gong_call"}, "tags": {"calls"}, "search_fetch": {"1"}, "expires": {"never"}, "budget_per_day": {"50"}})
 	wantStatus(t, "edit", a, http.StatusSeeOther)
 	srv, _ = e.store.GetServer(ctx, srv.ID)
 	if srv.Name != "ChatGPT calls" || strings.Join(srv.Config.Methods, ",") != "read,create_a_gong_call" || strings.Join(srv.Config.Tags, ",") != "calls" || srv.ExpiresAt != nil ||
-		srv.Config.Budget == nil || srv.Config.Budget.PerDay != 50 || !srv.Config.SearchFetch {
+		srv.Config.Budget == nil || srv.Config.Budget.PerDay != 50 || !srv.Config.SearchFetch || !srv.Config.OAuth {
 		t.Fatalf("after edit: %+v", srv)
+	}
+	// The budget is edited like the rest; a bad number changes nothing;
+	// empty fields remove it.
+	edit := func(perMinute, perDay string) answer {
+		return b.post(base+"/servers/"+srv.ID, base+"/servers/"+srv.ID, url.Values{"name": {"ChatGPT calls"}, "methods": {"read"}, "expires": {"keep"}, "budget_per_minute": {perMinute}, "budget_per_day": {perDay}})
+	}
+	budgetOf := func() *store.Budget {
+		s, err := e.store.GetServer(ctx, srv.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.Config.Budget
+	}
+	wantStatus(t, "set a budget", edit("3", "200"), http.StatusSeeOther)
+	if got := budgetOf(); got == nil || *got != (store.Budget{PerMinute: 3, PerDay: 200}) {
+		t.Fatalf("budget after edit: %+v", got)
+	}
+	for _, bad := range []string{"-1", "2.5", "lots", "99999999999"} {
+		if a := edit(bad, "200"); a.status != http.StatusBadRequest || !strings.Contains(a.body, "A budget is a whole number of calls") {
+			t.Fatalf("budget %q: %d", bad, a.status)
+		}
+	}
+	if got := budgetOf(); got == nil || *got != (store.Budget{PerMinute: 3, PerDay: 200}) {
+		t.Fatalf("a refused edit changed the budget: %+v", got)
+	}
+	wantStatus(t, "remove the budget", edit("", "0"), http.StatusSeeOther)
+	if got := budgetOf(); got != nil {
+		t.Fatalf("budget after clearing: %+v", got)
 	}
 	// "keep" leaves the expiry alone; a past custom date is refused.
 	exp := e.clock.Now().Add(48 * time.Hour).Format("2006-01-02T15:04")
@@ -713,6 +746,22 @@ func TestBudgetsShownWithUsage(t *testing.T) {
 	}
 	if !strings.Contains(page.body, `<span data-testid="account-budget">budget: 2 of 500 today (UTC)</span>`) {
 		t.Errorf("account budget missing from the header")
+	}
+	// A server created with a budget in the form has it.
+	base := "/ui/accounts/" + a.ID
+	wantStatus(t, "create with a budget", b.post(base+"/servers", base+"/servers", url.Values{"name": {"made"}, "methods": {"read"}, "expires": {"never"}, "budget_per_minute": {"5"}}), http.StatusCreated)
+	list, err := e.store.ListServers(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var made *store.Server
+	for _, s := range list {
+		if s.Name == "made" {
+			made = s
+		}
+	}
+	if made == nil || made.Config.Budget == nil || *made.Config.Budget != (store.Budget{PerMinute: 5}) {
+		t.Fatalf("server created with a budget: %+v", made)
 	}
 	// A new minute starts the minute window again; the day keeps counting.
 	e.clock.Add(time.Minute)
