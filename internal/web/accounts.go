@@ -22,8 +22,9 @@ type accountView struct {
 	AccessKey   bool // connected with an access key (not OAuth)
 	NeedsReauth bool
 	ScopesKnown bool
-	// BudgetText is the account's budget and its use ("" without one).
-	BudgetText string
+	// BudgetText is the account's budget and its use ("" without one);
+	// BudgetPerMinute and BudgetPerDay its fields as the form shows them.
+	BudgetText, BudgetPerMinute, BudgetPerDay string
 }
 
 func (h *Handler) accountView(r *http.Request, a *store.Account) (*accountView, error) {
@@ -41,6 +42,7 @@ func (h *Handler) accountView(r *http.Request, a *store.Account) (*accountView, 
 		return nil, err
 	}
 	v.BudgetText = h.budgetText(r.Context(), quota.AccountScope(a.ID), &b)
+	v.BudgetPerMinute, v.BudgetPerDay = budgetField(b.PerMinute), budgetField(b.PerDay)
 	return v, nil
 }
 

@@ -72,12 +72,16 @@ func (f *serverForm) config() (store.ServerConfig, error) {
 }
 
 // budget reads the budget fields: nil when neither caps anything.
-func (f *serverForm) budget() (*store.Budget, error) {
+func (f *serverForm) budget() (*store.Budget, error) { return parseBudget(f.PerMinute, f.PerDay) }
+
+// parseBudget reads a budget's two fields as typed ("" or 0: no cap in
+// that window); nil when neither caps anything.
+func parseBudget(perMinute, perDay string) (*store.Budget, error) {
 	var b store.Budget
 	for _, field := range []struct {
 		text string
 		into *int
-	}{{f.PerMinute, &b.PerMinute}, {f.PerDay, &b.PerDay}} {
+	}{{perMinute, &b.PerMinute}, {perDay, &b.PerDay}} {
 		if t := strings.TrimSpace(field.text); t != "" {
 			n, err := strconv.Atoi(t)
 			if err != nil || quota.Check(&store.Budget{PerDay: n}) != nil {
@@ -90,6 +94,32 @@ func (f *serverForm) budget() (*store.Budget, error) {
 		return nil, nil
 	}
 	return &b, nil
+}
+
+// setAccountBudget saves the budget shared by all of an account's servers.
+func (h *Handler) setAccountBudget(w http.ResponseWriter, r *http.Request, s *session) error {
+	a, err := h.account(r)
+	if err != nil {
+		return err
+	}
+	b, err := parseBudget(r.PostFormValue("budget_per_minute"), r.PostFormValue("budget_per_day"))
+	var ae *api.Error
+	if errors.As(err, &ae) {
+		d, derr := h.serversData(r, a, newServerForm())
+		if derr != nil {
+			return derr
+		}
+		h.render(w, r, ae.Status, "servers", &page{Title: a.Name + ": MCP servers", CSRF: s.csrf, SignedIn: true, Nav: "accounts", Error: formMessage(ae), Data: d})
+		return nil
+	}
+	if b == nil {
+		b = &store.Budget{} // removes it
+	}
+	if err := h.opts.Store.SetAccountBudget(r.Context(), a.ID, *b); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/ui/accounts/"+a.ID+"/servers?done=budget", http.StatusSeeOther)
+	return nil
 }
 
 // expiry reads the expiry choice: set=false keeps the current one.

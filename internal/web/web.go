@@ -122,6 +122,7 @@ func (h *Handler) routes() {
 	m.Handle("GET /ui/accounts/{id}/servers/{sid}", h.authed(h.editServerPage))
 	m.Handle("POST /ui/accounts/{id}/servers/{sid}", h.authed(h.editServer))
 	m.Handle("POST /ui/accounts/{id}/servers/{sid}/revoke", h.authed(h.revokeServer))
+	m.Handle("POST /ui/accounts/{id}/budget", h.authed(h.setAccountBudget))
 
 	m.Handle("GET /ui/accounts/{id}/tools", h.authed(h.toolsPage))
 	m.Handle("GET /ui/accounts/{id}/activity", h.authed(h.activityPage))
@@ -325,6 +326,7 @@ var notices = map[string]string{
 	"connected":   "Account connected. Create an MCP server for it below.",
 	"reconnected": "Account reconnected with the new credentials.",
 	"saved":       "MCP server saved.",
+	"budget":      "Account budget saved.",
 	"revoked":     "MCP server revoked: its URL no longer works.",
 	"deleted":     "Integrated account deleted, with its MCP servers.",
 	"password":    "Admin password saved.",

@@ -769,3 +769,43 @@ func TestBudgetsShownWithUsage(t *testing.T) {
 		t.Errorf("after a minute the servers page does not show a fresh minute window")
 	}
 }
+
+// The account budget form sets, refuses and removes the budget all of an
+// account's servers share.
+func TestAccountBudgetForm(t *testing.T) {
+	e := newEnv(t, "")
+	b := e.browser().signedIn()
+	a := e.account("shared")
+	base := "/ui/accounts/" + a.ID
+	budget := func() store.Budget {
+		got, err := e.store.AccountBudget(context.Background(), a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	post := func(perMinute, perDay string) answer {
+		return b.post(base+"/servers", base+"/budget", url.Values{"budget_per_minute": {perMinute}, "budget_per_day": {perDay}})
+	}
+	wantStatus(t, "set", post("", "40"), http.StatusSeeOther)
+	if got := budget(); got != (store.Budget{PerDay: 40}) {
+		t.Fatalf("budget after saving: %+v", got)
+	}
+	page := b.get(base + "/servers?done=budget")
+	if !strings.Contains(page.body, "Account budget saved.") || !strings.Contains(page.body, "budget: 0 of 40 today (UTC)") ||
+		!strings.Contains(page.body, `name="budget_per_day" type="number" min="0" step="1" inputmode="numeric" value="40"`) {
+		t.Error("the servers page does not show the saved account budget")
+	}
+	if a := post("-3", "40"); a.status != http.StatusBadRequest || !strings.Contains(a.body, "A budget is a whole number of calls") {
+		t.Fatalf("a negative budget: %d", a.status)
+	}
+	if got := budget(); got != (store.Budget{PerDay: 40}) {
+		t.Fatalf("a refused budget changed it: %+v", got)
+	}
+	wantStatus(t, "clear", post("0", ""), http.StatusSeeOther)
+	if got := budget(); !got.IsZero() {
+		t.Fatalf("budget after clearing: %+v", got)
+	}
+	// Another account's budget is not reachable through this one's pages.
+	wantStatus(t, "unknown account", b.post(base+"/servers", "/ui/accounts/no-such-account/budget", url.Values{"budget_per_day": {"1"}}), http.StatusNotFound)
+}
