@@ -109,6 +109,7 @@ func (h *Handler) setAccountBudget(w http.ResponseWriter, r *http.Request, s *se
 		if derr != nil {
 			return derr
 		}
+		d.BudgetRefused = true
 		h.render(w, r, ae.Status, "servers", &page{Title: a.Name + ": MCP servers", CSRF: s.csrf, SignedIn: true, Nav: "accounts", Error: formMessage(ae), Data: d})
 		return nil
 	}
@@ -253,6 +254,8 @@ type serversData struct {
 	Created    *store.Server
 	CreatedURL string
 	Editing    *store.Server
+	// BudgetRefused opens the account budget form, whose input was refused.
+	BudgetRefused bool
 }
 
 func (h *Handler) tagsOf(a *store.Account) []string {

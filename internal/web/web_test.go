@@ -796,8 +796,9 @@ func TestAccountBudgetForm(t *testing.T) {
 		!strings.Contains(page.body, `name="budget_per_day" type="number" min="0" step="1" inputmode="numeric" value="40"`) {
 		t.Error("the servers page does not show the saved account budget")
 	}
-	if a := post("-3", "40"); a.status != http.StatusBadRequest || !strings.Contains(a.body, "A budget is a whole number of calls") {
-		t.Fatalf("a negative budget: %d", a.status)
+	if a := post("-3", "40"); a.status != http.StatusBadRequest || !strings.Contains(a.body, "A budget is a whole number of calls") ||
+		!strings.Contains(a.body, `data-testid="account-budget-form" open`) {
+		t.Fatalf("a negative budget: %d, or the form is not open to fix it", a.status)
 	}
 	if got := budget(); got != (store.Budget{PerDay: 40}) {
 		t.Fatalf("a refused budget changed it: %+v", got)
