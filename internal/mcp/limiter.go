@@ -2,11 +2,11 @@ package mcp
 
 import (
 	"context"
-	"net"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
+
+	"github.com/patchbay-dev/patchbay/internal/clientip"
 )
 
 // LimiterConfig tunes the per-source failure limiter in front of token
@@ -99,19 +99,7 @@ func sleepCtx(ctx context.Context, d time.Duration) {
 
 // source is the address the limiter counts a request under.
 func (l *failureLimiter) source(r *http.Request) string {
-	if l.cfg.TrustForwardedFor {
-		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
-			parts := strings.Split(xff[len(xff)-1], ",")
-			if ip := net.ParseIP(strings.TrimSpace(parts[len(parts)-1])); ip != nil {
-				return ip.String()
-			}
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
+	return clientip.Of(r, l.cfg.TrustForwardedFor)
 }
 
 // current brings a source's level up to date; l.mu must be held.

@@ -57,6 +57,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/patchbay-dev/patchbay/internal/clientip"
 	"github.com/patchbay-dev/patchbay/internal/credentials"
 	"github.com/patchbay-dev/patchbay/internal/store"
 )
@@ -283,19 +284,7 @@ func publicCORS(w http.ResponseWriter, r *http.Request, methods string) bool {
 }
 
 func (s *Server) source(r *http.Request) string {
-	if s.cfg.TrustForwardedFor {
-		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
-			parts := strings.Split(xff[len(xff)-1], ",")
-			if ip := net.ParseIP(strings.TrimSpace(parts[len(parts)-1])); ip != nil {
-				return ip.String()
-			}
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
+	return clientip.Of(r, s.cfg.TrustForwardedFor)
 }
 
 // Handler serves the endpoints and the discovery documents: mount it at

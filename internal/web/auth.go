@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/patchbay-dev/patchbay/internal/api"
+	"github.com/patchbay-dev/patchbay/internal/clientip"
 	"github.com/patchbay-dev/patchbay/internal/credentials"
 	"github.com/patchbay-dev/patchbay/internal/store"
 )
@@ -210,13 +210,7 @@ func safeNext(next string) string {
 	return next
 }
 
-func clientKey(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
+func clientKey(r *http.Request) string { return clientip.Of(r, false) }
 
 // preAuth checks what every sign-in form needs: its CSRF token and the
 // address's backoff. It answers false after writing the refusal.
