@@ -182,16 +182,33 @@ func (h *Handler) account(r *http.Request) (*store.Account, error) {
 	return h.svc.Account(r.Context(), r.PathValue("id"))
 }
 
-func (h *Handler) reconnectPage(w http.ResponseWriter, r *http.Request, s *session) error {
+// viewedAccount is the page's account and its view.
+func (h *Handler) viewedAccount(r *http.Request) (*store.Account, *accountView, error) {
 	a, err := h.account(r)
 	if err != nil {
-		return err
+		return nil, nil, err
+	}
+	v, err := h.accountView(r, a)
+	return a, v, err
+}
+
+// reconnectData is what both reconnect handlers start from.
+func (h *Handler) reconnectData(r *http.Request) (*store.Account, *connectData, error) {
+	a, v, err := h.viewedAccount(r)
+	if err != nil {
+		return nil, nil, err
 	}
 	d, err := h.connectData(r, a.Integration)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	if d.Account, err = h.accountView(r, a); err != nil {
+	d.Account = v
+	return a, d, nil
+}
+
+func (h *Handler) reconnectPage(w http.ResponseWriter, r *http.Request, s *session) error {
+	a, d, err := h.reconnectData(r)
+	if err != nil {
 		return err
 	}
 	d.BaseURL = a.BaseURL
@@ -200,15 +217,8 @@ func (h *Handler) reconnectPage(w http.ResponseWriter, r *http.Request, s *sessi
 }
 
 func (h *Handler) reconnect(w http.ResponseWriter, r *http.Request, s *session) error {
-	a, err := h.account(r)
+	a, d, err := h.reconnectData(r)
 	if err != nil {
-		return err
-	}
-	d, err := h.connectData(r, a.Integration)
-	if err != nil {
-		return err
-	}
-	if d.Account, err = h.accountView(r, a); err != nil {
 		return err
 	}
 	d.BaseURL, d.AccessKey = strings.TrimSpace(r.PostFormValue("base_url")), strings.TrimSpace(r.PostFormValue("access_key"))
@@ -240,11 +250,7 @@ type deleteData struct {
 }
 
 func (h *Handler) deleteAccountPage(w http.ResponseWriter, r *http.Request, s *session) error {
-	a, err := h.account(r)
-	if err != nil {
-		return err
-	}
-	v, err := h.accountView(r, a)
+	a, v, err := h.viewedAccount(r)
 	if err != nil {
 		return err
 	}

@@ -27,11 +27,7 @@ type toolsData struct {
 }
 
 func (h *Handler) toolsPage(w http.ResponseWriter, r *http.Request, s *session) error {
-	a, err := h.account(r)
-	if err != nil {
-		return err
-	}
-	v, err := h.accountView(r, a)
+	a, v, err := h.viewedAccount(r)
 	if err != nil {
 		return err
 	}
@@ -135,11 +131,7 @@ type activityData struct {
 const activityPageSize = 100
 
 func (h *Handler) activityPage(w http.ResponseWriter, r *http.Request, s *session) error {
-	a, err := h.account(r)
-	if err != nil {
-		return err
-	}
-	v, err := h.accountView(r, a)
+	a, v, err := h.viewedAccount(r)
 	if err != nil {
 		return err
 	}
