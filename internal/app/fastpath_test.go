@@ -2,12 +2,8 @@ package app_test
 
 import (
 	"bytes"
-	"context"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -23,18 +19,8 @@ import (
 // database) gets the same status, headers and body bytes; and requests of
 // any other shape still go to the SDK.
 func TestFastPathAnswersAsTheSDK(t *testing.T) {
-	dbPath := filepath.Join(t.TempDir(), "patchbay.db")
-	e := newEnvWith(t, envOptions{dbPath: dbPath})
-	sdkOnly, err := app.Open(context.Background(), app.Config{
-		DatabaseURL: dbPath, EncryptionKey: bytes.Repeat([]byte{1}, 32), SandboxOrigin: e.sbURL, Now: e.clock.Now,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), MCPSDKOnly: true,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sdkOnly.Close() })
-	replica := httptest.NewServer(sdkOnly.Handler())
-	t.Cleanup(replica.Close)
+	e := newEnv(t)
+	sdkOnly, replicaURL := e.replica(func(c *app.Config) { c.MCPSDKOnly = true })
 
 	all := e.server(map[string]any{"name": "all"})
 	reads := e.server(map[string]any{"name": "reads", "config": map[string]any{"methods": []string{"read"}, "tags": []string{"calls", "users"}}})
@@ -131,7 +117,7 @@ func TestFastPathAnswersAsTheSDK(t *testing.T) {
 			if sdkOnly.MCP().FastServed() != 0 {
 				t.Fatal("the SDK-only replica used the fast path")
 			}
-			sdkResp, sdkBody := send(replica.URL)
+			sdkResp, sdkBody := send(replicaURL)
 			// Gong gives every request its own id; nothing else may differ.
 			fastBody, sdkBody = gongRequestID.ReplaceAll(fastBody, []byte("$1")), gongRequestID.ReplaceAll(sdkBody, []byte("$1"))
 			if !bytes.Equal(fastBody, sdkBody) {

@@ -5,21 +5,16 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/patchbay-dev/patchbay/internal/app"
-	"github.com/patchbay-dev/patchbay/internal/credentials"
 	gongsandbox "github.com/patchbay-dev/patchbay/internal/sandbox/gong"
-	"github.com/patchbay-dev/patchbay/internal/store"
 )
 
 // env is a running Patchbay wired to a running Gong sandbox, both over
@@ -34,51 +29,27 @@ type env struct {
 	apiToken string
 	account  string // id of the sandbox account
 	clock    *gongsandbox.Clock
+	cfg      app.Config // what app was opened with
 }
 
-func newEnv(t *testing.T) *env {
-	t.Helper()
-	e := &env{t: t, clock: gongsandbox.NewClock(time.Now())}
-	e.sandbox = gongsandbox.New(gongsandbox.Options{Seed: 1, RatePerSecond: -1, DailyLimit: -1})
-	sb := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/v2/") {
-			e.upstream.Add(1)
-		}
-		e.sandbox.ServeHTTP(w, r)
-	}))
-	t.Cleanup(sb.Close)
-	e.sbURL = sb.URL
-	e.sandbox.SetBaseURL(sb.URL)
+func newEnv(t *testing.T) *env { return newEnvWith(t, envOptions{}) }
 
-	a, err := app.Open(context.Background(), app.Config{
-		DatabaseURL:     filepath.Join(t.TempDir(), "patchbay.db"),
-		EncryptionKey:   bytes.Repeat([]byte{1}, 32),
-		SandboxOrigin:   sb.URL,
-		Now:             e.clock.Now,
-		UpstreamTimeout: 5 * time.Second,
-		PollInterval:    5 * time.Millisecond,
-		Logger:          slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
+// replica opens another Patchbay on e's database, with e's config changed
+// by change (if set), and serves it; it answers at the returned base URL.
+func (e *env) replica(change func(*app.Config)) (*app.App, string) {
+	e.t.Helper()
+	cfg := e.cfg
+	if change != nil {
+		change(&cfg)
+	}
+	a, err := app.Open(context.Background(), cfg)
 	if err != nil {
-		t.Fatal(err)
+		e.t.Fatal(err)
 	}
-	t.Cleanup(func() { a.Close() })
-	e.app = a
+	e.t.Cleanup(func() { a.Close() })
 	srv := httptest.NewServer(a.Handler())
-	t.Cleanup(srv.Close)
-	e.url = srv.URL
-
-	e.apiToken = credentials.NewToken(credentials.APITokenPrefix)
-	if err := a.Store.CreateAPIToken(context.Background(), &store.APIToken{Name: "test", TokenHash: credentials.HashToken(e.apiToken)}); err != nil {
-		t.Fatal(err)
-	}
-	var acct struct{ ID string }
-	e.mustAPI("POST", "/integrated-account", map[string]any{
-		"integration": "gong", "name": "Sandbox", "base_url": sb.URL,
-		"credentials": map[string]any{"type": "access_key", "access_key": e.sandbox.AccessKey(), "access_key_secret": e.sandbox.AccessKeySecret()},
-	}, http.StatusCreated, &acct)
-	e.account = acct.ID
-	return e
+	e.t.Cleanup(srv.Close)
+	return a, srv.URL
 }
 
 // api sends an admin API request and returns status and body.

@@ -23,24 +23,6 @@ import (
 	"github.com/patchbay-dev/patchbay/internal/store"
 )
 
-// lockedBuffer collects log output from several goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // oauthEnv is two Patchbay replicas on one database, with a Gong sandbox
 // as the OAuth provider, all on one hand-driven clock.
 type oauthEnv struct {
@@ -52,7 +34,7 @@ type oauthEnv struct {
 	apps     []*app.App
 	dbPath   string
 	apiToken string
-	logs     *lockedBuffer
+	logs     *syncBuffer
 }
 
 func newOAuthEnv(t *testing.T) *oauthEnv {
@@ -64,7 +46,7 @@ func newOAuthEnv(t *testing.T) *oauthEnv {
 // or a postgres:// URL).
 func newOAuthEnvOn(t *testing.T, database string) *oauthEnv {
 	t.Helper()
-	e := &oauthEnv{t: t, clk: gongsandbox.NewClock(time.Now()), logs: &lockedBuffer{}}
+	e := &oauthEnv{t: t, clk: gongsandbox.NewClock(time.Now()), logs: &syncBuffer{}}
 	e.sb = gongsandbox.New(gongsandbox.Options{Seed: 1, Now: e.clk.Now, AutoApprove: true, AccessTokenTTL: time.Hour, RatePerSecond: -1, DailyLimit: -1})
 	sb := httptest.NewServer(e.sb)
 	t.Cleanup(sb.Close)

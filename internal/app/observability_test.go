@@ -36,7 +36,7 @@ func TestMetricsAndAccessLog(t *testing.T) {
 	}))
 	defer upstream.Close()
 
-	logs := &lockedBuffer{}
+	logs := &syncBuffer{}
 	a, err := app.Open(context.Background(), app.Config{
 		DatabaseURL:     filepath.Join(t.TempDir(), "p.db"),
 		EncryptionKey:   bytes.Repeat([]byte{1}, 32),

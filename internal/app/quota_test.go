@@ -5,18 +5,11 @@ package app_test
 // replicas, shown in the admin API.
 
 import (
-	"bytes"
 	"context"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/patchbay-dev/patchbay/internal/app"
 )
 
 type usageJSON struct {
@@ -96,19 +89,9 @@ func TestQuotaServerBudget(t *testing.T) {
 // An account budget caps all its servers together, and two replicas on
 // one database spend from the same counters.
 func TestQuotaAccountBudgetAcrossReplicas(t *testing.T) {
-	dbPath := filepath.Join(t.TempDir(), "shared.db")
-	e := newEnvWith(t, envOptions{dbPath: dbPath})
+	e := newEnv(t)
 	// A second replica: another App on the same database.
-	second, err := app.Open(context.Background(), app.Config{
-		DatabaseURL: dbPath, EncryptionKey: bytes.Repeat([]byte{1}, 32), SandboxOrigin: e.sbURL, Now: e.clock.Now,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { second.Close() })
-	replica := httptest.NewServer(second.Handler())
-	t.Cleanup(replica.Close)
+	_, replicaURL := e.replica(nil)
 
 	var acct struct {
 		Budget map[string]int
@@ -120,14 +103,14 @@ func TestQuotaAccountBudgetAcrossReplicas(t *testing.T) {
 	}
 	a := e.server(map[string]any{"name": "a"})
 	b := e.server(map[string]any{"name": "b"})
-	urls := []string{a.URL, strings.Replace(b.URL, e.url, replica.URL, 1), a.URL, strings.Replace(a.URL, e.url, replica.URL, 1)}
+	urls := []string{a.URL, strings.Replace(b.URL, e.url, replicaURL, 1), a.URL, strings.Replace(a.URL, e.url, replicaURL, 1)}
 	for i, u := range urls {
 		ans, err := toolCall(context.Background(), t, u, "list_all_gong_users", map[string]any{})
 		if err != nil || ans.Result.IsError {
 			t.Fatalf("call %d within the account budget: %v %s", i+1, err, ans.Raw)
 		}
 	}
-	for _, u := range []string{b.URL, strings.Replace(a.URL, e.url, replica.URL, 1)} {
+	for _, u := range []string{b.URL, strings.Replace(a.URL, e.url, replicaURL, 1)} {
 		ans, _ := toolCall(context.Background(), t, u, "list_all_gong_users", map[string]any{})
 		if !ans.Result.IsError || !strings.Contains(ans.text(), `integrated account \"Sandbox\" budget of 4 calls per day is used up`) {
 			t.Errorf("5th call of the day on either replica: %s", ans.Raw)

@@ -81,6 +81,7 @@ func newEnvWith(t *testing.T, o envOptions) *env {
 	if o.config != nil {
 		o.config(&cfg)
 	}
+	e.cfg = cfg
 	a, err := app.Open(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -555,6 +556,8 @@ type served struct {
 	stderr *syncBuffer
 }
 
+// syncBuffer collects output (logs, a process's stderr) from several
+// goroutines.
 type syncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
