@@ -34,6 +34,13 @@ type Integration struct {
 	Probe string `yaml:"probe"`
 	// Excluded names operations that deliberately have no tool, with why.
 	Excluded []Exclusion `yaml:"excluded"`
+	// Instructions are the MCP server instructions: the conventions every
+	// tool shares (dates, paging, errors, credits), said once instead of in
+	// each tool's description. At most MaxInstructionsBytes.
+	Instructions string `yaml:"instructions"`
+	// CreditsNote is the sentence added to the description of every tool
+	// whose record has credits: true, in the vendor's words.
+	CreditsNote string `yaml:"credits_note"`
 
 	Records []*Record `yaml:"-"`
 	// Composites are multi-step tools over documented methods (composites.yaml).
@@ -197,6 +204,10 @@ type Param struct {
 	// object per line.
 	FileFormat string `yaml:"file_format"`
 }
+
+// MaxInstructionsBytes caps the server instructions: a client puts them in
+// the model's context on every conversation, like the tool list.
+const MaxInstructionsBytes = 1500
 
 // Standard methods; anything else is a custom method.
 var standardMethods = map[string]bool{"list": true, "get": true, "create": true, "update": true, "delete": true}
@@ -440,6 +451,14 @@ func (in *Integration) validate() error {
 					return at("parameters", "path parameter {%s} of %s is not exposed", seg, op.Path)
 				}
 			}
+		}
+	}
+	if n := len(in.Instructions); n > MaxInstructionsBytes {
+		return fmt.Errorf("integration.yaml: instructions are %d bytes, more than %d", n, MaxInstructionsBytes)
+	}
+	for _, r := range in.Records {
+		if r.Credits && strings.TrimSpace(in.CreditsNote) == "" {
+			return fmt.Errorf("integration.yaml: credits_note is required: %s (%s) spends credits", r.Operation, r.File)
 		}
 	}
 	if _, ok := seenOp[in.Probe]; in.Probe != "" && !ok {
