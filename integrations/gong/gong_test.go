@@ -1,6 +1,7 @@
 package gong_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"regexp"
 	"slices"
@@ -16,10 +17,14 @@ import (
 	"github.com/patchbay-dev/patchbay/internal/tools"
 )
 
-// toolsBudget is the most the whole Gong tool list may weigh as a
-// tools/list answer, in bytes (about 20,000 tokens): every MCP client puts
-// it in the model's context on every conversation.
-const toolsBudget = 80_000
+// The most a tools/list answer of Gong tools may weigh, in bytes: every MCP
+// client puts it in the model's context on every conversation. The whole
+// toolset was 79,968 bytes (about 20,000 tokens) and a read-only server
+// about 40 KB before the descriptions were made lean (issue 19).
+const (
+	toolsBudget    = 48_000
+	readOnlyBudget = 28_000
+)
 
 func load(t *testing.T) (*integration.Integration, *tools.Set) {
 	t.Helper()
@@ -193,8 +198,8 @@ func TestGeneratedTools(t *testing.T) {
 		if tool.Credits != strings.HasPrefix(op.Path, "/v2/entities/") {
 			t.Errorf("%s: credits=%v; only Gong's entity AI endpoints spend credits", where, tool.Credits)
 		}
-		if tool.Credits && !strings.Contains(strings.ToLower(tool.Description), "credits") {
-			t.Errorf("%s: spends credits but does not say so", where)
+		if tool.Credits && !strings.Contains(strings.ToLower(tool.Description), "spends gong credits") {
+			t.Errorf("%s: spends credits but does not say so in its description", where)
 		}
 
 		// A paginated operation must page, with the cursor where Gong wants it.
@@ -222,6 +227,30 @@ func TestGeneratedTools(t *testing.T) {
 	}
 }
 
+// The server instructions say once what the lean tool descriptions leave
+// out; each convention here is one a tool relies on.
+func TestServerInstructions(t *testing.T) {
+	t.Parallel()
+	_, set := load(t)
+	text := set.Instructions()
+	if len(text) > integration.MaxInstructionsBytes {
+		t.Errorf("instructions are %d bytes", len(text))
+	}
+	for _, want := range []string{
+		"ISO-8601 with offset", "YYYY-MM-DD", // date formats the schemas name only as date-time and date
+		"next_cursor exactly as received", // paged tools list next_cursor with no description
+		"429", "retry_after_seconds",      // how a rate limit comes back
+		"Spends Gong credits",         // the credits note, quoted
+		"still_processing",            // what the *_and_wait tools answer
+		"Shaped like",                 // the pointers of lean schemas
+		"confirm with the user first", // irreversible tools
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the instructions do not say %q", want)
+		}
+	}
+}
+
 func hasCursor(op *integration.Operation) bool {
 	for _, p := range op.Op.Parameters {
 		if p.Value != nil && p.Value.Name == "cursor" {
@@ -237,33 +266,54 @@ func hasCursor(op *integration.Operation) bool {
 	return false
 }
 
-// The budget is measured on the wire form: the tools/list result exactly
-// as the MCP endpoint renders it (internal/mcp.SDKTool).
+// The budgets are measured on the wire form: the tools/list result exactly
+// as the MCP endpoint renders it (internal/mcp.SDKTool, encoded without
+// HTML escaping).
 func TestToolListFitsTheTokenBudget(t *testing.T) {
 	t.Parallel()
 	_, set := load(t)
-	res := &sdk.ListToolsResult{}
-	sizes := map[string]int{}
-	for _, tool := range set.Tools {
-		st := mcp.SDKTool(tool)
-		res.Tools = append(res.Tools, st)
-		b, _ := json.Marshal(st)
-		sizes[tool.Name] = len(b)
+	for _, tc := range []struct {
+		name   string
+		filter tools.Filter
+		budget int
+	}{
+		{"every tool", tools.Filter{}, toolsBudget},
+		{"read-only", tools.Filter{Methods: []string{"read"}}, readOnlyBudget},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			res := &sdk.ListToolsResult{}
+			sizes := map[string]int{}
+			for _, tool := range set.Select(tc.filter) {
+				st := mcp.SDKTool(tool)
+				res.Tools = append(res.Tools, st)
+				sizes[tool.Name] = len(wire(t, st))
+			}
+			size := len(wire(t, res))
+			t.Logf("tools/list of %d Gong tools (%s): %d bytes, about %d tokens (bytes/4); budget %d bytes", len(res.Tools), tc.name, size, size/4, tc.budget)
+			names := make([]string, 0, len(sizes))
+			for n := range sizes {
+				names = append(names, n)
+			}
+			sort.Slice(names, func(i, j int) bool { return sizes[names[i]] > sizes[names[j]] })
+			for _, n := range names[:min(10, len(names))] {
+				t.Logf("  %6d bytes  %s", sizes[n], n)
+			}
+			if size > tc.budget {
+				t.Errorf("the %s tool list is %d bytes, over the budget of %d", tc.name, size, tc.budget)
+			}
+		})
 	}
-	b, err := json.Marshal(res)
-	if err != nil {
+}
+
+// wire encodes v as the MCP endpoint does: compact, no HTML escaping.
+func wire(t *testing.T, v any) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("tools/list of %d Gong tools: %d bytes, about %d tokens (bytes/4); budget %d bytes", len(res.Tools), len(b), len(b)/4, toolsBudget)
-	names := make([]string, 0, len(sizes))
-	for n := range sizes {
-		names = append(names, n)
-	}
-	sort.Slice(names, func(i, j int) bool { return sizes[names[i]] > sizes[names[j]] })
-	for _, n := range names[:min(5, len(names))] {
-		t.Logf("  %6d bytes  %s", sizes[n], n)
-	}
-	if len(b) > toolsBudget {
-		t.Errorf("the tool list is %d bytes, over the budget of %d", len(b), toolsBudget)
-	}
+	return bytes.TrimRight(b.Bytes(), "\n")
 }

@@ -57,7 +57,9 @@ func TestInstructionsAndCreditsNote(t *testing.T) {
 		{"as shipped", "", func(y string) string { return y }},
 		{"no instructions", "", func(y string) string { return cut(y, "instructions") }},
 		{"instructions too long", "instructions are 1501 bytes",
-			func(y string) string { return cut(y, "instructions") + "\ninstructions: " + strings.Repeat("x", 1501) + "\n" }},
+			func(y string) string {
+				return cut(y, "instructions") + "\ninstructions: " + strings.Repeat("x", 1501) + "\n"
+			}},
 		{"no credits note while tools spend credits", "credits_note is required",
 			func(y string) string { return cut(y, "credits_note") }},
 	} {

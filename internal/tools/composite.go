@@ -1,13 +1,10 @@
 package tools
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
-
-	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/patchbay-dev/patchbay/internal/integration"
 )
@@ -55,19 +52,17 @@ func (s *Set) addComposites(in *integration.Integration) error {
 			return at("wait_seconds must be positive and at most max_wait_seconds")
 		}
 		var schema map[string]any
-		if err := json.Unmarshal(start.InputSchema, &schema); err != nil {
+		if err := json.Unmarshal(start.fullSchema, &schema); err != nil {
 			return at("start schema: %v", err)
 		}
 		props := schema["properties"].(map[string]any)
 		// The start tool is listed too and explains every field; the
-		// composite keeps the structure and the help of its own required
-		// extras only, which keeps the tool list within its token budget.
+		// composite keeps the help of its own required extras only, which
+		// keeps the tool list within its token budget.
 		for name, p := range props {
-			depth := 0
-			if !slices.Contains(c.Require, name) {
-				depth = 1 // strip this property's own description too
+			if m, ok := p.(map[string]any); ok {
+				stripDescriptions(m, slices.Contains(c.Require, name))
 			}
-			stripNestedDescriptions(p, depth)
 		}
 		required, _ := schema["required"].([]any)
 		for _, o := range c.Omit {
@@ -89,23 +84,7 @@ func (s *Set) addComposites(in *integration.Integration) error {
 		}
 		props[WaitArg] = map[string]any{
 			"type": "integer", "minimum": 0, "maximum": c.MaxWaitSeconds,
-			"description": fmt.Sprintf("How long to wait for the work to finish, in seconds (default %d, at most %d).", c.WaitSeconds, c.MaxWaitSeconds),
-		}
-		raw, err := marshalCompact(schema)
-		if err != nil {
-			return at("%v", err)
-		}
-		comp := jsonschema.NewCompiler()
-		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
-		if err != nil {
-			return at("%v", err)
-		}
-		if err := comp.AddResource("tool.json", doc); err != nil {
-			return at("%v", err)
-		}
-		compiled, err := comp.Compile("tool.json")
-		if err != nil {
-			return at("schema: %v", err)
+			"description": fmt.Sprintf("Default %d.", c.WaitSeconds),
 		}
 		scopes := append([]string(nil), start.Scopes...)
 		for _, sc := range poll.Scopes {
@@ -113,22 +92,34 @@ func (s *Set) addComposites(in *integration.Integration) error {
 				scopes = append(scopes, sc)
 			}
 		}
-		desc := strings.TrimSpace(c.Description) + "\nArguments are those of " + start.Name + " (see its field descriptions)"
-		if len(c.Omit) > 0 {
-			desc += " without " + strings.Join(c.Omit, ", ")
-		}
-		desc += ", plus " + WaitArg + "."
-		if len(scopes) > 0 {
-			desc += "\nScope: " + strings.Join(scopes, ", ") + "."
+		// The schema shows which of the start tool's arguments are here;
+		// their meaning is described once, on the start tool.
+		desc := strings.TrimSpace(c.Description) + "\nArguments as in " + start.Name + "."
+		if start.Credits || poll.Credits {
+			desc += "\n" + strings.TrimSpace(in.CreditsNote)
 		}
 		t := &Tool{
-			Name: c.Name, Title: c.Title, Description: desc, InputSchema: raw,
+			Name: c.Name, Title: c.Title, Description: desc,
 			Annotations: Annotations{Title: c.Title, ReadOnlyHint: start.Read, DestructiveHint: start.Annotations.DestructiveHint,
 				IdempotentHint: start.Annotations.IdempotentHint, OpenWorldHint: true},
 			Tags: append([]string(nil), c.Tags...), Scopes: scopes, Resource: start.Resource, Method: "composite",
 			Read: start.Read, Custom: true, Credits: start.Credits || poll.Credits,
 			Operation: start.Operation, Record: start.Record, Params: start.Params,
-			Composite: &CompositeTool{Def: c, Start: start, Poll: poll}, schema: compiled,
+			Composite: &CompositeTool{Def: c, Start: start, Poll: poll},
+		}
+		// A structured argument is shown once, on the start tool: the
+		// composite lists its name and type and points there.
+		own := append(slices.Clone(c.Require), WaitArg)
+		pointToStart := func(listed map[string]any) {
+			props, _ := listed["properties"].(map[string]any)
+			for name, p := range props {
+				if _, ok := shapeKey(p); ok && !slices.Contains(own, name) {
+					props[name] = pointer(p.(map[string]any), start.Name+"'s "+name)
+				}
+			}
+		}
+		if err := t.setSchema(schema, pointToStart); err != nil {
+			return at("schema: %v", err)
 		}
 		s.byName[t.Name] = t
 		s.Tools = append(s.Tools, t)
@@ -146,28 +137,4 @@ func snakeName(s string) bool {
 		}
 	}
 	return true
-}
-
-// stripNestedDescriptions drops "description" below the top level of a
-// property's schema.
-func stripNestedDescriptions(v any, depth int) {
-	m, ok := v.(map[string]any)
-	if !ok {
-		return
-	}
-	if depth > 0 {
-		delete(m, "description")
-	}
-	for k, child := range m {
-		switch k {
-		case "properties":
-			if props, ok := child.(map[string]any); ok {
-				for _, p := range props {
-					stripNestedDescriptions(p, depth+1)
-				}
-			}
-		case "items":
-			stripNestedDescriptions(child, depth+1)
-		}
-	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -95,6 +96,29 @@ func marshalCompact(v any) (json.RawMessage, error) {
 	return bytes.TrimRight(buf.Bytes(), "\n"), nil
 }
 
+// compileSchema compiles a tool's whole input schema for Validate, adding
+// what the list leaves out: no argument the tool does not have
+// (additionalProperties: false). Formats are asserted, since records say
+// "format": "date" or "date-time" instead of a pattern (RFC 3339: a
+// date-time carries its offset).
+func compileSchema(raw json.RawMessage) (*jsonschema.Schema, error) {
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	if err != nil {
+		return nil, err
+	}
+	root, ok := doc.(map[string]any)
+	if !ok {
+		return nil, errors.New("the input schema is not an object")
+	}
+	root["additionalProperties"] = false
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	if err := c.AddResource("tool.json", doc); err != nil {
+		return nil, err
+	}
+	return c.Compile("tool.json")
+}
+
 // ValidationError explains why arguments do not fit a tool's input schema.
 type ValidationError struct{ Problems []string }
 
@@ -148,7 +172,8 @@ var printer = message.NewPrinter(language.English)
 // fill them in: the argument itself keeps its full description, nested
 // properties keep a first sentence, deep ones only their names and types.
 const (
-	// nestedDescMax caps a nested property's description, in runes.
+	// nestedDescMax is the longest first sentence a nested property keeps,
+	// in runes; a longer one is dropped rather than cut.
 	nestedDescMax = 80
 	// describedDepth is the deepest property level (1 = a property of the
 	// argument) that keeps a description.
@@ -168,10 +193,19 @@ const (
 // name goes. Properties Gong marks as deprecated or "intended for future
 // use" are dropped: they are not inputs anyone should fill in.
 func compact(s map[string]any, depth int, seen, names map[string]bool) {
-	if depth > 0 {
-		if d, ok := s["description"].(string); ok {
-			d = integration.Shorten(firstSentence(d), nestedDescMax)
-			if depth > describedDepth || seen[d] || restates(d, names) {
+	if d, ok := s["description"].(string); ok {
+		names = enumWords(names, s)
+		switch {
+		case restates(d, names):
+			delete(s, "description")
+		case depth == 0:
+			// the argument itself keeps its whole text
+		default:
+			// A sentence cut short says less than it costs: "The audio
+			// channel corresponding to the company team member (rep) used
+			// when the…" goes whole or not at all.
+			d = firstSentence(d)
+			if depth > describedDepth || len([]rune(d)) > nestedDescMax || seen[d] || restates(d, names) {
 				delete(s, "description")
 			} else {
 				seen[d] = true
@@ -226,7 +260,7 @@ var fillerWords = map[string]bool{}
 func init() {
 	for _, w := range strings.Fields(`a an the of if available this that for in on to is are be by its it
 		with and or as from within when person party user entity object item field value id identifier
-		list unique gong address`) {
+		list unique gong address array numeric external system partner you want new update provided`) {
 		fillerWords[w] = true
 	}
 }
@@ -240,6 +274,24 @@ func restates(desc string, names map[string]bool) bool {
 		}
 	}
 	return true
+}
+
+// enumWords adds the words of s's enum values (or its items') to a copy of
+// names: "The object type: ACCOUNT or DEAL" says no more than its enum.
+func enumWords(names map[string]bool, s map[string]any) map[string]bool {
+	enum, _ := s["enum"].([]any)
+	if items, ok := s["items"].(map[string]any); ok && enum == nil {
+		enum, _ = items["enum"].([]any)
+	}
+	for _, v := range enum {
+		if str, ok := v.(string); ok {
+			if str == strings.ToUpper(str) {
+				str = strings.ToLower(str) // ACCOUNT, LAST_7DAYS: not camelCase
+			}
+			names = nameWords(names, str)
+		}
+	}
+	return names
 }
 
 // nameWords adds the words of a camelCase, snake_case or kebab-case name
@@ -269,6 +321,7 @@ func words(s string) []string {
 	f := strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
 	})
+	f = slices.DeleteFunc(f, func(w string) bool { return len(w) == 1 }) // the s of "vendor's"
 	for i, w := range f {
 		if len(w) > 3 && strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") {
 			f[i] = strings.TrimSuffix(w, "s")

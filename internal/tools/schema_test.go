@@ -39,6 +39,11 @@ func TestRestates(t *testing.T) {
 		{"The CRM ID of the prospect.", nameWords(nameWords(nil, "prospects"), "crmId"), true},
 		{"The country of the person in ISO 3166.", nameWords(nil, "country"), false},
 		{"Required if the crmId is not provided.", nameWords(nil, "firstName"), false},
+		{"Gong's unique numeric call ID.", nameWords(nil, "callId"), true},
+		{"The object type in the external system", enumWords(nameWords(nil, "objectType"), map[string]any{"enum": []any{"CONTACT", "LEAD"}}), true},
+		{"The CRM object type: ACCOUNT or DEAL.", enumWords(nameWords(nil, "kind"), map[string]any{"enum": []any{"ACCOUNT", "DEAL"}}), false},
+		{"The CRM object type: ACCOUNT or DEAL.", enumWords(nameWords(nil, "objectType"), map[string]any{"items": map[string]any{"enum": []any{"ACCOUNT", "DEAL"}}}), false},
+		{"Object type: ACCOUNT or DEAL.", enumWords(nameWords(nil, "objectType"), map[string]any{"enum": []any{"ACCOUNT", "DEAL"}}), true},
 	} {
 		if got := restates(tc.desc, tc.names); got != tc.want {
 			t.Errorf("restates(%q) = %v, want %v", tc.desc, got, tc.want)
@@ -88,6 +93,17 @@ func TestCompact(t *testing.T) {
 			name: "the items' text moves up to an undescribed argument",
 			in:   `{"type":"array","items":{"type":"string","description":"Call ids."}}`,
 			want: `{"type":"array","description":"Call ids.","items":{"type":"string"}}`,
+		},
+		{
+			name: "a first sentence too long to keep goes whole, not cut",
+			in: `{"type":"object","properties":{
+				"mediaChannelId":{"type":"integer","description":"The audio channel corresponding to the company team member (rep) used when the call was recorded."}}}`,
+			want: `{"type":"object","properties":{"mediaChannelId":{"type":"integer"}}}`,
+		},
+		{
+			name: "an argument's text that only restates its name and values goes",
+			in:   `{"type":"string","description":"The arg, ALPHA or BETA.","enum":["ALPHA","BETA"]}`,
+			want: `{"type":"string","enum":["ALPHA","BETA"]}`,
 		},
 		{
 			name: "float says nothing",

@@ -5,7 +5,6 @@
 package tools
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -21,7 +20,9 @@ type Tool struct {
 	Name        string
 	Title       string
 	Description string
-	// InputSchema is the compact JSON of the flat input object schema.
+	// InputSchema is the compact JSON of the flat input object schema as
+	// tools/list shows it: lean (see setSchema). Validate holds arguments
+	// to the whole schema, unknown arguments refused.
 	InputSchema json.RawMessage
 	Annotations Annotations
 	Tags        []string
@@ -45,7 +46,8 @@ type Tool struct {
 	// when all their fields are optional (Gong's "filter"); Build sends {}.
 	RequiredBodyObjects []string
 
-	schema *jsonschema.Schema
+	schema     *jsonschema.Schema
+	fullSchema json.RawMessage // what schema was compiled from
 }
 
 // Annotations are the MCP tool annotations (hints), all always set.
@@ -111,10 +113,6 @@ func Singular(resource string) string {
 	return head + last
 }
 
-// cursorDescription tells the LLM how to page: exact round-tripping matters
-// because Gong's cursors are opaque signed strings.
-const cursorDescription = "The previous answer's next_cursor, exactly as received; omit for the first page."
-
 // Generate builds the tool set of an integration: one tool per documentation
 // record (the quality gate: no record, no tool).
 func Generate(in *integration.Integration) (*Set, error) {
@@ -167,7 +165,7 @@ func generate(in *integration.Integration, r *integration.Record) (*Tool, error)
 		IdempotentHint:  r.Idempotent || t.Read && !r.Credits,
 		OpenWorldHint:   true, // every tool reaches the vendor's API
 	}
-	t.Description = describe(t, r)
+	t.Description = describe(r, in.CreditsNote)
 
 	params, props, required, err := inputs(op, r)
 	if err != nil {
@@ -182,41 +180,25 @@ func generate(in *integration.Integration, r *integration.Record) (*Tool, error)
 		}
 	}
 	if t.Paginated {
-		props[integration.CursorArg] = map[string]any{"type": "string", "description": cursorDescription}
+		// How to page is said once, in the server instructions.
+		props[integration.CursorArg] = map[string]any{"type": "string"}
 	}
 	if len(r.Formats) > 0 {
 		props[integration.FormatArg] = formatProperty(r.Formats)
 	}
-	schema := map[string]any{
-		"type":                 "object",
-		"properties":           props,
-		"additionalProperties": false,
-	}
+	schema := map[string]any{"type": "object", "properties": props}
 	if len(required) > 0 {
 		schema["required"] = required
 	}
-	raw, err := marshalCompact(schema)
-	if err != nil {
+	if err := t.setSchema(schema); err != nil {
 		return nil, err
-	}
-	t.InputSchema = raw
-	c := jsonschema.NewCompiler()
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
-	if err != nil {
-		return nil, err
-	}
-	if err := c.AddResource("tool.json", doc); err != nil {
-		return nil, err
-	}
-	if t.schema, err = c.Compile("tool.json"); err != nil {
-		return nil, fmt.Errorf("input schema does not compile: %w", err)
 	}
 	return t, nil
 }
 
 func formatProperty(formats map[string]integration.Format) map[string]any {
 	names := []string{"json"}
-	desc := "Answer format: json (default) is the vendor's full JSON"
+	desc := "json (default)"
 	keys := make([]string, 0, len(formats))
 	for k := range formats {
 		keys = append(keys, k)
@@ -240,20 +222,22 @@ func scopesOf(r *integration.Record, op *integration.Operation) []string {
 	return append([]string(nil), op.Scopes...)
 }
 
-func describe(t *Tool, r *integration.Record) string {
-	var b strings.Builder
-	b.WriteString(strings.TrimSpace(r.Description))
-	if t.Paginated {
-		b.WriteString("\nPaged: answers {result, next_cursor}.")
-	}
+// describe is the record's description plus the integration's credits
+// note for a tool that spends credits. Paging, scopes and the other
+// conventions every tool shares are not repeated here: paging is the
+// next_cursor argument and the server instructions, scopes travel in
+// Tool.Scopes and in a missing-scope error.
+func describe(r *integration.Record, creditsNote string) string {
+	d := strings.TrimSpace(r.Description)
 	if r.Credits {
-		b.WriteString("\nCost: spends Gong credits on every call.")
+		d += "\n" + strings.TrimSpace(creditsNote)
 	}
-	if len(t.Scopes) > 0 {
-		b.WriteString("\nScope: " + strings.Join(t.Scopes, ", ") + ".")
-	}
-	return b.String()
+	return d
 }
+
+// Instructions are the server instructions of the integration: the
+// conventions its tools share, for the MCP initialize answer.
+func (s *Set) Instructions() string { return strings.TrimSpace(s.Integration.Instructions) }
 
 // inputs resolves the record's parameters against the operation and builds
 // the flat input schema's properties.
@@ -272,6 +256,12 @@ func inputs(op *integration.Operation, r *integration.Record) ([]integration.Par
 		s, err := upstreamSchema(op, p)
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("parameters[%d] %q: %w", i, p.Name, err)
+		}
+		if len(r.Parameters) > 0 {
+			// A record that lists its arguments describes them itself,
+			// nested fields included: what it leaves undescribed its names
+			// and types explain, so the vendor's prose does not come back.
+			stripDescriptions(s, false)
 		}
 		for k, v := range p.Schema {
 			s[k] = v
