@@ -104,6 +104,43 @@ func schemaJSON(ref *openapi3.SchemaRef, depth int, onPath map[*openapi3.Schema]
 	onPath[s] = true
 	defer delete(onPath, s)
 
+	sub := func(r *openapi3.SchemaRef) map[string]any { return schemaJSON(r, depth+1, onPath) }
+	valueKeywords(out, s)
+	if s.Items != nil {
+		items := sub(s.Items)
+		if items["description"] == out["description"] {
+			delete(items, "description") // Gong repeats the array's text on its items
+		}
+		out["items"] = items
+	}
+	if len(s.Properties) > 0 {
+		objectKeywords(out, s, sub)
+	}
+	// Gong uses allOf only to wrap a single $ref; merge the parts.
+	for _, part := range s.AllOf {
+		for k, v := range sub(part) {
+			if _, set := out[k]; !set {
+				out[k] = v
+			}
+		}
+	}
+	if alts := alternatives(s.OneOf, sub); alts != nil {
+		out["oneOf"] = alts
+	}
+	if alts := alternatives(s.AnyOf, sub); alts != nil {
+		out["anyOf"] = alts
+	}
+	if s.Nullable {
+		if t, ok := out["type"].(string); ok {
+			out["type"] = []any{t, "null"}
+		}
+	}
+	return out
+}
+
+// valueKeywords copies the keywords that constrain or explain a single
+// value: type, description, format, enum, default and bounds.
+func valueKeywords(out map[string]any, s *openapi3.Schema) {
 	if s.Type != nil {
 		if ts := s.Type.Slice(); len(ts) == 1 {
 			out["type"] = ts[0]
@@ -138,64 +175,38 @@ func schemaJSON(ref *openapi3.SchemaRef, depth int, onPath map[*openapi3.Schema]
 	if s.Pattern != "" {
 		out["pattern"] = s.Pattern
 	}
-	if s.Items != nil {
-		items := schemaJSON(s.Items, depth+1, onPath)
-		if items["description"] == out["description"] {
-			delete(items, "description") // Gong repeats the array's text on its items
+}
+
+// objectKeywords converts an object's properties, leaving out the ones the
+// server sets, and its required names that are still there.
+func objectKeywords(out map[string]any, s *openapi3.Schema, sub func(*openapi3.SchemaRef) map[string]any) {
+	props := map[string]any{}
+	for name, p := range s.Properties {
+		if p != nil && p.Value != nil && p.Value.ReadOnly {
+			continue // server-set fields are not inputs
 		}
-		out["items"] = items
+		props[name] = sub(p)
 	}
-	if len(s.Properties) > 0 {
-		props := map[string]any{}
-		for name, p := range s.Properties {
-			if p != nil && p.Value != nil && p.Value.ReadOnly {
-				continue // server-set fields are not inputs
-			}
-			props[name] = schemaJSON(p, depth+1, onPath)
-		}
-		out["properties"] = props
-		if len(s.Required) > 0 {
-			req := make([]any, 0, len(s.Required))
-			for _, r := range s.Required {
-				if _, ok := props[r]; ok {
-					req = append(req, r)
-				}
-			}
-			if len(req) > 0 {
-				out["required"] = req
-			}
+	out["properties"] = props
+	var req []any
+	for _, r := range s.Required {
+		if _, ok := props[r]; ok {
+			req = append(req, r)
 		}
 	}
-	if len(s.AllOf) > 0 {
-		// Gong uses allOf only to wrap a single $ref; merge the parts.
-		for _, part := range s.AllOf {
-			for k, v := range schemaJSON(part, depth+1, onPath) {
-				if _, set := out[k]; !set {
-					out[k] = v
-				}
-			}
-		}
+	if len(req) > 0 {
+		out["required"] = req
 	}
-	if len(s.OneOf) > 0 {
-		var alts []any
-		for _, part := range s.OneOf {
-			alts = append(alts, schemaJSON(part, depth+1, onPath))
-		}
-		out["oneOf"] = alts
+}
+
+// alternatives converts the parts of a oneOf or anyOf; nil when there are
+// none.
+func alternatives(parts openapi3.SchemaRefs, sub func(*openapi3.SchemaRef) map[string]any) []any {
+	var alts []any
+	for _, part := range parts {
+		alts = append(alts, sub(part))
 	}
-	if len(s.AnyOf) > 0 {
-		var alts []any
-		for _, part := range s.AnyOf {
-			alts = append(alts, schemaJSON(part, depth+1, onPath))
-		}
-		out["anyOf"] = alts
-	}
-	if s.Nullable {
-		if t, ok := out["type"].(string); ok {
-			out["type"] = []any{t, "null"}
-		}
-	}
-	return out
+	return alts
 }
 
 // repairEnum undoes a Gong documentation slip: an enum that lists its
