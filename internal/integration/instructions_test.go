@@ -10,9 +10,9 @@ import (
 	"github.com/patchbay-dev/patchbay/internal/integration"
 )
 
-// gongWith is the Gong definition with integration.yaml edited.
-func gongWith(t *testing.T, edit func(string) string) fs.FS {
-	t.Helper()
+// gongFiles is a copy of the Gong definition's files, to edit.
+func gongFiles(tb testing.TB) fstest.MapFS {
+	tb.Helper()
 	fsys := fstest.MapFS{}
 	err := fs.WalkDir(gongdef.FS, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -23,8 +23,15 @@ func gongWith(t *testing.T, edit func(string) string) fs.FS {
 		return err
 	})
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
+	return fsys
+}
+
+// gongWith is the Gong definition with integration.yaml edited.
+func gongWith(t *testing.T, edit func(string) string) fs.FS {
+	t.Helper()
+	fsys := gongFiles(t)
 	yaml := string(fsys["integration.yaml"].Data)
 	fsys["integration.yaml"] = &fstest.MapFile{Data: []byte(edit(yaml))}
 	return fsys

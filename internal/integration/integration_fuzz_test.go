@@ -2,7 +2,6 @@ package integration_test
 
 import (
 	"encoding/json"
-	"io/fs"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
-	gongdef "github.com/patchbay-dev/patchbay/integrations/gong"
 	"github.com/patchbay-dev/patchbay/internal/integration"
 	"github.com/patchbay-dev/patchbay/internal/tools"
 )
@@ -68,18 +66,7 @@ func FuzzSchemaJSON(f *testing.F) {
 // must fail loading with an error, never a panic, and whatever loads must
 // generate tools whose schemas compile.
 func FuzzLoad(f *testing.F) {
-	base := fstest.MapFS{}
-	err := fs.WalkDir(gongdef.FS, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := fs.ReadFile(gongdef.FS, p)
-		base[p] = &fstest.MapFile{Data: b}
-		return err
-	})
-	if err != nil {
-		f.Fatal(err)
-	}
+	base := gongFiles(f)
 	integ := base["integration.yaml"].Data
 	for _, p := range []string{"records/calls.yaml", "records/stats.yaml", "records/engage.yaml"} {
 		if m, ok := base[p]; ok {
