@@ -42,6 +42,9 @@ type App struct {
 	Scopes      []string // empty: the integration's default scopes
 	AuthURL     string   // empty: the integration's
 	TokenURL    string   // empty: the integration's
+	// BaseURL is the API host for accounts whose token answer names none;
+	// empty: the integration's default (a sandbox, a regional host).
+	BaseURL string
 }
 
 // Options configure the Service.
@@ -254,7 +257,7 @@ func (s *Service) Complete(ctx context.Context, r *http.Request, integ string) (
 		return nil, st, &FlowError{http.StatusBadGateway, "exchanging the authorization code failed: " + describe(err)}
 	}
 	creds := s.credentialsFrom(tok, "")
-	baseURL := in.BaseURL.Default
+	baseURL := firstNonEmpty(s.opts.Apps[integ].BaseURL, in.BaseURL.Default)
 	if in.OAuth.BaseURLField != "" {
 		if v, _ := tok.Extra(in.OAuth.BaseURLField).(string); v != "" {
 			baseURL = strings.TrimRight(v, "/")

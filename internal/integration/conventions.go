@@ -116,37 +116,36 @@ const (
 // Info is what the registry tells about an installed integration without
 // loading its OpenAPI document.
 type Info struct {
-	Name  string `yaml:"name"`
-	Title string `yaml:"title"`
+	Name  string
+	Title string
 	// Credentials are the credential types offered.
-	Credentials []string `yaml:"credentials"`
-	OAuth       *struct {
-		AuthorizeURL string `yaml:"authorize_url"`
-	} `yaml:"oauth"`
+	Credentials []string
+	// OAuth: accounts may connect through an OAuth flow.
+	OAuth bool
 }
 
-// HasOAuth reports whether accounts connect through an OAuth flow.
-func (i Info) HasOAuth() bool { return i.OAuth != nil }
+// Info describes a loaded integration.
+func (in *Integration) Info() Info {
+	return Info{Name: in.Name, Title: in.Title, Credentials: in.Credentials, OAuth: in.OAuth != nil}
+}
 
 // Describe reads an integration's name, title and credential types from
-// its integration.yaml alone: cheap enough for flag registration and
-// dashboards, before (or without) loading the whole definition.
+// its integration.yaml alone: cheap enough for flag registration, before
+// loading the whole definition.
 func Describe(fsys fs.FS) (Info, error) {
 	raw, err := fs.ReadFile(fsys, "integration.yaml")
 	if err != nil {
 		return Info{}, err
 	}
-	var i Info
-	if err := decodeLoose(raw, &i); err != nil {
+	var head Integration
+	if err := decodeLoose(raw, &head); err != nil {
 		return Info{}, fmt.Errorf("integration.yaml: %w", err)
 	}
-	if !snakeRe.MatchString(i.Name) {
-		return Info{}, fmt.Errorf("integration.yaml: name %q must be snake_case", i.Name)
+	if !snakeRe.MatchString(head.Name) {
+		return Info{}, fmt.Errorf("integration.yaml: name %q must be snake_case", head.Name)
 	}
-	if i.Title == "" {
-		i.Title = i.Name
-	}
-	return i, nil
+	head.applyDefaults()
+	return head.Info(), nil
 }
 
 // Offers reports whether accounts may use credentials of type typ.

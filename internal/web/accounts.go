@@ -10,6 +10,7 @@ import (
 	"github.com/patchbay-dev/patchbay/internal/api"
 	"github.com/patchbay-dev/patchbay/internal/connect"
 	"github.com/patchbay-dev/patchbay/internal/credentials"
+	"github.com/patchbay-dev/patchbay/internal/integration"
 	"github.com/patchbay-dev/patchbay/internal/quota"
 	"github.com/patchbay-dev/patchbay/internal/store"
 )
@@ -74,7 +75,8 @@ func (h *Handler) budgetText(ctx context.Context, scope string, b *store.Budget)
 }
 
 type accountsData struct {
-	Accounts []*accountView
+	Accounts  []*accountView
+	Installed []integration.Info
 }
 
 func (h *Handler) accountsPage(w http.ResponseWriter, r *http.Request, s *session) error {
@@ -82,7 +84,7 @@ func (h *Handler) accountsPage(w http.ResponseWriter, r *http.Request, s *sessio
 	if err != nil {
 		return err
 	}
-	d := accountsData{}
+	d := accountsData{Installed: h.opts.Installed}
 	for _, a := range accts {
 		v, err := h.accountView(r, a)
 		if err != nil {
