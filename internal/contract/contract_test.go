@@ -4,13 +4,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/patchbay-dev/patchbay/internal/connect"
@@ -417,5 +421,55 @@ func getJSON(t *testing.T, u string, creds credentials.Upstream, v any) {
 	defer resp.Body.Close()
 	if err := json.NewDecoder(resp.Body).Decode(v); err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET %s: %d %v", u, resp.StatusCode, err)
+	}
+}
+
+// An integration may name the connected company in its probe's answer
+// instead (oauth.account_id.from: probe): Bramble's /v1/me, read with the
+// new token, keeps the two portals on one host apart.
+func TestAccountIdentityFromProbe(t *testing.T) {
+	t.Parallel()
+	v := brambleVendor()
+	def := fstest.MapFS{}
+	err := fs.WalkDir(v.def, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(v.def, p)
+		def[p] = &fstest.MapFile{Data: b}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	yaml := string(def["integration.yaml"].Data)
+	probeYAML := strings.Replace(yaml, "from: token\n    field: portal_id", "from: probe\n    field: portal.id", 1)
+	if probeYAML == yaml {
+		t.Fatal("the fixture's account_id block changed; update this test")
+	}
+	def["integration.yaml"] = &fstest.MapFile{Data: []byte(probeYAML)}
+	v.def = def
+	set := load(t, v)
+	env := v.start(t)
+	db := openStore(t)
+	var ids []string
+	for _, c := range env.companies {
+		svc := connect.New(connect.Options{
+			Store:        db,
+			Integrations: func(string) (*integration.Integration, bool) { return set.Integration, true },
+			Apps:         map[string]connect.App{v.name: c.app},
+			CheckBaseURL: func(_, u string) error { return env.checkBaseURL(u) },
+			Probe: func(ctx context.Context, _, baseURL string, auth upstream.Auth) (any, error) {
+				res := upstream.NewClient().Call(ctx, set.Integration, baseURL, auth, set.Probe(), map[string]any{})
+				if res.IsError {
+					return nil, errors.New(res.Err)
+				}
+				return res.Value(), nil
+			},
+		})
+		ids = append(ids, connectOnce(t, svc, v, c).ExternalID)
+	}
+	if ids[0] != "p1" || ids[1] != "p2" {
+		t.Errorf("identities %v, want the portals p1 and p2 from /v1/me", ids)
 	}
 }
