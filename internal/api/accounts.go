@@ -59,10 +59,7 @@ func (c *credentialsBody) upstream(in *integration.Integration) (credentials.Ups
 	case c.Type == credentials.TypeAccessKey && in.Offers(integration.CredAccessKey):
 		return AccessKeyCredentials(c.AccessKey, c.AccessKeySecret)
 	case c.Type == credentials.TypeAPIKey && in.Offers(integration.CredAPIKey):
-		if strings.TrimSpace(c.APIKey) == "" {
-			return credentials.Upstream{}, badRequest("credentials.api_key is required")
-		}
-		return credentials.Upstream{Type: credentials.TypeAPIKey, APIKey: c.APIKey}, nil
+		return APIKeyCredentials(c.APIKey)
 	}
 	var typs []string
 	for _, t := range in.Credentials {

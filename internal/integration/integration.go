@@ -35,11 +35,13 @@ type Integration struct {
 	// Excluded names operations that deliberately have no tool, with why.
 	Excluded []Exclusion `yaml:"excluded"`
 	// Vendor conventions (conventions.go, docs/integrations.md).
-	Scopes      ScopeRule     `yaml:"scopes"`
-	Credentials []string      `yaml:"credentials"`
-	Pagination  Pagination    `yaml:"pagination"`
-	Requests    Requests      `yaml:"requests"`
-	RateLimit   RateLimitRule `yaml:"rate_limit"`
+	Scopes      ScopeRule `yaml:"scopes"`
+	Credentials []string  `yaml:"credentials"`
+	// CredentialHelp tells a person where the vendor hands out the key.
+	CredentialHelp string        `yaml:"credential_help"`
+	Pagination     Pagination    `yaml:"pagination"`
+	Requests       Requests      `yaml:"requests"`
+	RateLimit      RateLimitRule `yaml:"rate_limit"`
 
 	Records []*Record `yaml:"-"`
 	// Composites are multi-step tools over documented methods (composites.yaml).
