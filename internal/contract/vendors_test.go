@@ -108,6 +108,9 @@ func gongVendor() vendor {
 				method: "POST", target: "/v2/stats/activity/aggregate-by-period", body: `{"aggregationPeriod":"WEEK","filter":{"fromDate":"2026-01-01","toDate":"2026-02-01"}}`},
 			{tool: "get_single_gong_call_by_id", args: map[string]any{"id": "7782342274025937895"},
 				method: "GET", target: "/v2/calls/7782342274025937895"},
+			// Gong's POSTs need an object body even with nothing in it.
+			{tool: "list_all_gong_prospect_flows", args: map[string]any{},
+				method: "POST", target: "/v2/flows/prospects", body: `{}`},
 		},
 		invalid: []argsCase{
 			{tool: "get_single_gong_call_by_id", args: map[string]any{}},
