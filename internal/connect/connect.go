@@ -14,6 +14,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -309,15 +310,26 @@ func (s *Service) accountID(ctx context.Context, in *integration.Integration, to
 	default:
 		return hostOf(baseURL), nil
 	}
-	v, ok := integration.Lookup(answer, rule.Field)
-	id := ""
-	if ok && v != nil {
-		id = strings.TrimSpace(fmt.Sprint(v))
-	}
+	v, _ := integration.Lookup(answer, rule.Field)
+	id := identityText(v)
 	if id == "" {
 		return "", fmt.Errorf("%s's answer names no account (%s)", in.Title, rule.Field)
 	}
 	return id, nil
+}
+
+// identityText renders an identity field: a string, or a number written
+// out in full (a portal id of 48151623 must not become 4.8151623e+07).
+func identityText(v any) string {
+	switch x := v.(type) {
+	case string:
+		return strings.TrimSpace(x)
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case json.Number:
+		return x.String()
+	}
+	return "" // absent, or an object or list: no identity
 }
 
 func hostOf(raw string) string {

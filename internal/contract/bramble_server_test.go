@@ -24,10 +24,11 @@ type brambleServer struct {
 	*httptest.Server
 	clientID, clientSecret string
 
-	mu      sync.Mutex
-	tokens  map[string]string // access token or API key -> portal id
-	refresh map[string]string // refresh token -> portal id (single use)
-	codes   map[string]string // authorization code -> portal id
+	mu sync.Mutex
+	// Portal ids are numbers, as vendors like HubSpot send them.
+	tokens  map[string]int // access token or API key -> portal id
+	refresh map[string]int // refresh token -> portal id (single use)
+	codes   map[string]int // authorization code -> portal id
 
 	force429 atomic.Bool
 	// tokenAuth records how the client authenticated at the token endpoint
@@ -44,7 +45,7 @@ const (
 
 func newBrambleServer(t *testing.T) *brambleServer {
 	b := &brambleServer{clientID: "bramble-client", clientSecret: "bramble-secret",
-		tokens: map[string]string{}, refresh: map[string]string{}, codes: map[string]string{}}
+		tokens: map[string]int{}, refresh: map[string]int{}, codes: map[string]int{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /authorize", b.authorize)
 	mux.HandleFunc("POST /token", b.token)
@@ -59,7 +60,7 @@ func newBrambleServer(t *testing.T) *brambleServer {
 }
 
 // apiKey issues a bearer API key for a portal.
-func (b *brambleServer) apiKey(portal string) string {
+func (b *brambleServer) apiKey(portal int) string {
 	key := "bk_" + randomHex()
 	b.mu.Lock()
 	b.tokens[key] = portal
@@ -81,9 +82,14 @@ func (b *brambleServer) authorize(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "unknown client", http.StatusBadRequest)
 		return
 	}
+	portal, err := strconv.Atoi(q.Get("login"))
+	if err != nil {
+		http.Error(w, "sign in to a portal", http.StatusBadRequest)
+		return
+	}
 	code := "code-" + randomHex()
 	b.mu.Lock()
-	b.codes[code] = q.Get("login")
+	b.codes[code] = portal
 	b.mu.Unlock()
 	back, _ := url.Parse(q.Get("redirect_uri"))
 	v := back.Query()
@@ -113,7 +119,7 @@ func (b *brambleServer) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	b.mu.Lock()
-	var portal string
+	var portal int
 	var ok bool
 	switch r.PostForm.Get("grant_type") {
 	case "authorization_code":
@@ -138,7 +144,7 @@ func (b *brambleServer) token(w http.ResponseWriter, r *http.Request) {
 
 // api checks the bearer credential and the rate limit, then serves h for
 // the credential's portal.
-func (b *brambleServer) api(h func(w http.ResponseWriter, r *http.Request, portal string)) http.HandlerFunc {
+func (b *brambleServer) api(h func(w http.ResponseWriter, r *http.Request, portal int)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		b.requests.Add(1)
 		tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
@@ -167,8 +173,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-func (b *brambleServer) me(w http.ResponseWriter, _ *http.Request, portal string) {
-	writeJSON(w, http.StatusOK, map[string]any{"portal": map[string]string{"id": portal, "name": "Portal " + portal}})
+func (b *brambleServer) me(w http.ResponseWriter, _ *http.Request, portal int) {
+	writeJSON(w, http.StatusOK, map[string]any{"portal": map[string]any{"id": portal, "name": fmt.Sprintf("Portal %d", portal)}})
 }
 
 // page cuts items 1..total into pages of bramblePageSize.
@@ -183,18 +189,18 @@ func page(n, total int, item func(i int) map[string]any) ([]map[string]any, map[
 	return out, map[string]any{"page": n, "more": n*bramblePageSize < total}
 }
 
-func contact(portal string, i int) map[string]any {
-	return map[string]any{"id": fmt.Sprintf("%s-c%d", portal, i), "name": fmt.Sprintf("Contact %d", i),
-		"email": fmt.Sprintf("c%d@%s.example", i, portal), "notes": strings.Repeat("n", 120)}
+func contact(portal, i int) map[string]any {
+	return map[string]any{"id": fmt.Sprintf("%d-c%d", portal, i), "name": fmt.Sprintf("Contact %d", i),
+		"email": fmt.Sprintf("c%d@p%d.example", i, portal), "notes": strings.Repeat("n", 120)}
 }
 
-func (b *brambleServer) listContacts(w http.ResponseWriter, r *http.Request, portal string) {
+func (b *brambleServer) listContacts(w http.ResponseWriter, r *http.Request, portal int) {
 	n, _ := strconv.Atoi(r.URL.Query().Get("page"))
 	items, paging := page(n, brambleContacts, func(i int) map[string]any { return contact(portal, i) })
 	writeJSON(w, http.StatusOK, map[string]any{"contacts": items, "paging": paging})
 }
 
-func (b *brambleServer) getContact(w http.ResponseWriter, r *http.Request, portal string) {
+func (b *brambleServer) getContact(w http.ResponseWriter, r *http.Request, portal int) {
 	id := r.PathValue("id")
 	for i := 1; i <= brambleContacts; i++ {
 		if c := contact(portal, i); c["id"] == id {
@@ -205,19 +211,19 @@ func (b *brambleServer) getContact(w http.ResponseWriter, r *http.Request, porta
 	writeJSON(w, http.StatusNotFound, map[string]any{"trace_id": "tr-404", "messages": []string{"no such contact"}})
 }
 
-func (b *brambleServer) createContact(w http.ResponseWriter, r *http.Request, portal string) {
+func (b *brambleServer) createContact(w http.ResponseWriter, r *http.Request, portal int) {
 	var body map[string]any
 	if err := json.NewDecoder(r.Body).Decode(&body); err != nil || body["name"] == nil {
 		writeJSON(w, http.StatusBadRequest, map[string]any{"trace_id": "tr-400", "messages": []string{"name is required"}})
 		return
 	}
-	body["id"] = portal + "-new"
+	body["id"] = fmt.Sprintf("%d-new", portal)
 	writeJSON(w, http.StatusCreated, body)
 }
 
 // searchDeals reads its page from the body; no body at all is every deal's
 // first page (a "{}" body would do too, but Bramble never needs one).
-func (b *brambleServer) searchDeals(w http.ResponseWriter, r *http.Request, portal string) {
+func (b *brambleServer) searchDeals(w http.ResponseWriter, r *http.Request, portal int) {
 	var body struct {
 		Stage string `json:"stage"`
 		Page  int    `json:"page"`
@@ -229,7 +235,7 @@ func (b *brambleServer) searchDeals(w http.ResponseWriter, r *http.Request, port
 		}
 	}
 	items, paging := page(body.Page, brambleDeals, func(i int) map[string]any {
-		return map[string]any{"id": fmt.Sprintf("%s-d%d", portal, i), "title": fmt.Sprintf("Deal %d", i), "stage": "open"}
+		return map[string]any{"id": fmt.Sprintf("%d-d%d", portal, i), "title": fmt.Sprintf("Deal %d", i), "stage": "open"}
 	})
 	writeJSON(w, http.StatusOK, map[string]any{"results": map[string]any{"deals": items}, "paging": paging})
 }

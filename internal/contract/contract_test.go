@@ -289,7 +289,7 @@ func TestOAuthConnectRefreshAndAccounts(t *testing.T) {
 			if got := env.tokenAuth(); got != v.clientAuth {
 				t.Errorf("token endpoint saw client auth %q, want %q", got, v.clientAuth)
 			}
-			if accts[i].BaseURL != c.baseURL || accts[i].Credentials.RefreshToken == "" || accts[i].ExternalID == "" {
+			if accts[i].BaseURL != c.baseURL || accts[i].Credentials.RefreshToken == "" || accts[i].ExternalID != c.identity {
 				t.Fatalf("account %+v", accts[i])
 			}
 		}
@@ -455,7 +455,7 @@ func TestAccountIdentityFromProbe(t *testing.T) {
 		})
 		ids = append(ids, connectOnce(t, svc, v, c).ExternalID)
 	}
-	if ids[0] != "p1" || ids[1] != "p2" {
-		t.Errorf("identities %v, want the portals p1 and p2 from /v1/me", ids)
+	if ids[0] != "48151623" || ids[1] != "48151624" {
+		t.Errorf("identities %v, want the portals 48151623 and 48151624 from /v1/me", ids)
 	}
 }

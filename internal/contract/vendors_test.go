@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -79,6 +80,9 @@ type upstreamEnv struct {
 // company is one connected customer of the vendor.
 type company struct {
 	baseURL string
+	// identity is how the vendor names the company: what a connect must
+	// record as the account's external id.
+	identity string
 	// creds are static credentials (access key, API key).
 	creds credentials.Upstream
 	// app is the OAuth app as Patchbay would be configured for this
@@ -143,8 +147,9 @@ func startGong(t *testing.T) *upstreamEnv {
 		sandboxes = append(sandboxes, sb)
 		origins = append(origins, srv.URL)
 		env.companies[i] = &company{
-			baseURL: srv.URL,
-			creds:   credentials.Upstream{Type: credentials.TypeAccessKey, AccessKey: sb.AccessKey(), AccessKeySecret: sb.AccessKeySecret()},
+			baseURL:  srv.URL,
+			identity: strings.TrimPrefix(srv.URL, "http://"), // each company has its own API host
+			creds:    credentials.Upstream{Type: credentials.TypeAccessKey, AccessKey: sb.AccessKey(), AccessKeySecret: sb.AccessKeySecret()},
 			app: connect.App{ClientID: "contract-client", ClientSecret: "contract-secret", RedirectURL: "http://127.0.0.1/cb",
 				AuthURL: srv.URL + "/oauth2/authorize", TokenURL: srv.URL + "/oauth2/generate-customer-token"},
 			login: func(u string) string { return u },
@@ -216,14 +221,15 @@ func brambleVendor() vendor {
 func startBramble(t *testing.T) *upstreamEnv {
 	srv := newBrambleServer(t)
 	env := &upstreamEnv{}
-	for i, portal := range []string{"p1", "p2"} {
+	for i, portal := range []int{48151623, 48151624} {
 		env.companies[i] = &company{
 			// Every portal shares the one API host.
-			baseURL: srv.URL,
-			creds:   credentials.Upstream{Type: credentials.TypeAPIKey, APIKey: srv.apiKey(portal)},
+			baseURL:  srv.URL,
+			identity: strconv.Itoa(portal),
+			creds:    credentials.Upstream{Type: credentials.TypeAPIKey, APIKey: srv.apiKey(portal)},
 			app: connect.App{ClientID: srv.clientID, ClientSecret: srv.clientSecret, RedirectURL: "http://127.0.0.1/cb",
 				AuthURL: srv.URL + "/authorize", TokenURL: srv.URL + "/token", BaseURL: srv.URL},
-			login: func(u string) string { return u + "&login=" + portal },
+			login: func(u string) string { return u + "&login=" + strconv.Itoa(portal) },
 		}
 	}
 	env.force429 = srv.force429.Store
