@@ -316,21 +316,46 @@ func successText(t *tools.Tool, raw []byte, status int, args map[string]any) (te
 	return append(out, '}'), true
 }
 
-// rawLookup finds a dotted path in JSON bytes, decoding only the objects
-// on the way.
+// rawLookup finds a dotted path in JSON bytes in one pass of a tokenizer,
+// decoding nothing: the value's own bytes, or nil when the path is absent
+// or crosses something that is not an object.
 func rawLookup(raw []byte, dotted string) json.RawMessage {
-	cur := json.RawMessage(raw)
-	for _, part := range strings.Split(dotted, ".") {
-		var m map[string]json.RawMessage
-		if json.Unmarshal(cur, &m) != nil {
-			return nil
-		}
-		cur = m[part]
-		if cur == nil {
-			return nil
-		}
+	t := fastjson.NewTokenizer(raw)
+	if !t.Next() || t.Delim != '{' {
+		return nil
 	}
-	return cur
+	part, rest, _ := strings.Cut(dotted, ".")
+	depth := 1 // the depth of the keys of the object being searched
+	for t.Next() && t.Err == nil {
+		if t.Depth < depth {
+			return nil // that object ended without the key
+		}
+		if !t.IsKey || t.Depth != depth || string(t.String()) != part {
+			continue
+		}
+		if !t.Next() || !t.Next() { // the colon, then the value
+			return nil
+		}
+		if rest != "" {
+			if t.Delim != '{' {
+				return nil
+			}
+			part, rest, _ = strings.Cut(rest, ".")
+			depth++
+			continue
+		}
+		if t.Delim != '{' && t.Delim != '[' {
+			return json.RawMessage(t.Value)
+		}
+		start, d := len(raw)-t.Remaining()-1, t.Depth
+		for t.Next() && t.Err == nil {
+			if (t.Delim == '}' || t.Delim == ']') && t.Depth == d {
+				return raw[start : len(raw)-t.Remaining()]
+			}
+		}
+		return nil
+	}
+	return nil
 }
 
 // rateLimitFrom reads a 429's figures in the vendor's header dialect; the

@@ -72,3 +72,33 @@ func TestPageCursorMustBeANumber(t *testing.T) {
 		t.Fatalf("err = %v, want an argument error", err)
 	}
 }
+
+// rawLookup walks a dotted path without decoding: it finds values at the
+// right depth only, whole, and nothing through a non-object.
+func TestRawLookup(t *testing.T) {
+	t.Parallel()
+	doc := `{"a":{"x":[1,{"cursor":"deep"}],"cursor":"a-level"},"records":{"total":3,"cursor":"c\u00e9"},"list":[{"id":1},{"id":2}],"n":null,"s":"str","k\u0065y":7}`
+	tests := []struct{ path, want string }{
+		{"records.cursor", `"c\u00e9"`},
+		{"a.cursor", `"a-level"`},
+		{"list", `[{"id":1},{"id":2}]`},
+		{"a", `{"x":[1,{"cursor":"deep"}],"cursor":"a-level"}`},
+		{"n", `null`},
+		{"key", `7`},
+		{"cursor", ``},   // only nested ones exist
+		{"s.cursor", ``}, // through a string
+		{"list.id", ``},  // through an array
+		{"records.missing", ``},
+		{"a.x.cursor", ``},
+	}
+	for _, tc := range tests {
+		if got := string(rawLookup([]byte(doc), tc.path)); got != tc.want {
+			t.Errorf("rawLookup(%q) = %s, want %s", tc.path, got, tc.want)
+		}
+	}
+	for _, bad := range []string{`[1]`, `"x"`, `{"a":`, ``} {
+		if got := rawLookup([]byte(bad), "a"); got != nil {
+			t.Errorf("rawLookup(%q) = %s, want nil", bad, got)
+		}
+	}
+}
