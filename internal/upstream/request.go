@@ -48,17 +48,17 @@ func DecodeArgs(raw json.RawMessage) (map[string]any, error) {
 // baseURL (scheme://host, no trailing slash needed).
 func Build(ctx context.Context, baseURL string, t *tools.Tool, args map[string]any) (*http.Request, error) {
 	op := t.Operation
-	parts, err := placeArgs(t, args)
-	if err != nil {
+	parts := requestParts{path: op.Path, query: url.Values{}}
+	if err := placeArgs(t, args, &parts); err != nil {
 		return nil, err
 	}
 	if strings.Contains(parts.path, "{") {
 		return nil, &ArgError{Msg: "missing path parameter for " + op.Path}
 	}
-	if err := placeCursor(t, args, parts); err != nil {
+	if err := placeCursor(t, args, &parts); err != nil {
 		return nil, err
 	}
-	applyBodyDefaults(t, parts)
+	applyBodyDefaults(t, &parts)
 
 	u := strings.TrimRight(baseURL, "/") + parts.path
 	if len(parts.query) > 0 {
@@ -67,7 +67,7 @@ func Build(ctx context.Context, baseURL string, t *tools.Tool, args map[string]a
 	if len(parts.files) > 0 {
 		return multipartRequest(ctx, op.Method, u, parts.files)
 	}
-	return jsonRequest(ctx, op.Method, u, parts)
+	return jsonRequest(ctx, op.Method, u, parts.body, parts.hasBody)
 }
 
 // requestParts is an upstream request before it is encoded.
@@ -91,8 +91,7 @@ func (r *requestParts) bodyObject() map[string]any {
 
 // placeArgs puts each argument where its parameter mapping says: the path,
 // the query, a body field (or the whole body), or a multipart file.
-func placeArgs(t *tools.Tool, args map[string]any) (*requestParts, error) {
-	parts := &requestParts{path: t.Operation.Path, query: url.Values{}}
+func placeArgs(t *tools.Tool, args map[string]any, parts *requestParts) error {
 	for _, p := range t.Params {
 		v, ok := args[p.Name]
 		if !ok || v == nil {
@@ -102,7 +101,7 @@ func placeArgs(t *tools.Tool, args map[string]any) (*requestParts, error) {
 		case "path":
 			s, err := pathValue(p.Name, v)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			parts.path = strings.Replace(parts.path, "{"+p.UpstreamField()+"}", url.PathEscape(s), 1)
 		case "query":
@@ -110,7 +109,7 @@ func placeArgs(t *tools.Tool, args map[string]any) (*requestParts, error) {
 		case "file":
 			content, err := ldjson(p.Name, v)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			parts.files = append(parts.files, filePart{field: p.UpstreamField(), content: content})
 		case "body":
@@ -121,7 +120,7 @@ func placeArgs(t *tools.Tool, args map[string]any) (*requestParts, error) {
 			setPath(parts.bodyObject(), strings.Split(p.UpstreamField(), "."), v)
 		}
 	}
-	return parts, nil
+	return nil
 }
 
 // placeCursor sends the page cursor (or page number) back under the
@@ -132,18 +131,22 @@ func placeCursor(t *tools.Tool, args map[string]any, parts *requestParts) error 
 		return nil
 	}
 	paging := pagination(t)
-	var v any = c
+	page := -1
 	if paging.Style == integration.PageByNumber {
 		n, err := strconv.Atoi(c)
 		if err != nil || n < 0 {
 			return &ArgError{Msg: integration.CursorArg + " must be a page number from a previous answer"}
 		}
-		v = n // a page number travels as a number
+		page = n
 	}
 	switch t.Record.Cursor {
 	case "query":
 		parts.query.Set(paging.Param, c)
 	case "body":
+		var v any = c
+		if page >= 0 {
+			v = page // a page number travels as a number
+		}
 		setPath(parts.bodyObject(), strings.Split(paging.Param, "."), v)
 	}
 	return nil
@@ -169,10 +172,10 @@ func applyBodyDefaults(t *tools.Tool, parts *requestParts) {
 }
 
 // jsonRequest encodes the body, if any, as JSON.
-func jsonRequest(ctx context.Context, method, u string, parts *requestParts) (*http.Request, error) {
+func jsonRequest(ctx context.Context, method, u string, body any, hasBody bool) (*http.Request, error) {
 	var rdr io.Reader
-	if parts.hasBody {
-		b, err := json.Marshal(parts.body)
+	if hasBody {
+		b, err := json.Marshal(body)
 		if err != nil {
 			return nil, &ArgError{Msg: "cannot encode body: " + err.Error()}
 		}
@@ -182,7 +185,7 @@ func jsonRequest(ctx context.Context, method, u string, parts *requestParts) (*h
 	if err != nil {
 		return nil, err
 	}
-	if parts.hasBody {
+	if hasBody {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Accept", "application/json")
