@@ -101,7 +101,7 @@ func (f *dbFlags) oldEncryptionKeys() ([][]byte, error) {
 // oauthFlags configure an integration's OAuth app from flags and
 // PATCHBAY_<INTEGRATION>_* variables.
 type oauthFlags struct {
-	clientID, clientSecret, redirectURL, scopes, authURL, tokenURL string
+	clientID, clientSecret, redirectURL, scopes, authURL, tokenURL, baseURL string
 }
 
 func (o *oauthFlags) register(fs *flag.FlagSet, integ string) {
@@ -112,13 +112,14 @@ func (o *oauthFlags) register(fs *flag.FlagSet, integ string) {
 	fs.StringVar(&o.scopes, integ+"-scopes", envOr(env+"SCOPES", ""), "space- or comma-separated default scopes (env "+env+"SCOPES; default: the integration's)")
 	fs.StringVar(&o.authURL, integ+"-authorize-url", envOr(env+"AUTHORIZE_URL", ""), "override the authorize endpoint, e.g. a regional host (env "+env+"AUTHORIZE_URL)")
 	fs.StringVar(&o.tokenURL, integ+"-token-url", envOr(env+"TOKEN_URL", ""), "override the token endpoint (env "+env+"TOKEN_URL)")
+	fs.StringVar(&o.baseURL, integ+"-api-base-url", envOr(env+"API_BASE_URL", ""), "API host of OAuth accounts whose token answer names none (env "+env+"API_BASE_URL; default: the integration's)")
 }
 
 func (o *oauthFlags) app() connect.App {
 	return connect.App{
 		ClientID: o.clientID, ClientSecret: o.clientSecret, RedirectURL: o.redirectURL,
 		Scopes:  strings.FieldsFunc(o.scopes, func(r rune) bool { return r == ',' || r == ' ' }),
-		AuthURL: o.authURL, TokenURL: o.tokenURL,
+		AuthURL: o.authURL, TokenURL: o.tokenURL, BaseURL: o.baseURL,
 	}
 }
 

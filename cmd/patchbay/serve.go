@@ -8,8 +8,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/patchbay-dev/patchbay/integrations"
 	"github.com/patchbay-dev/patchbay/internal/app"
 	"github.com/patchbay-dev/patchbay/internal/connect"
+	"github.com/patchbay-dev/patchbay/internal/integration"
 	"github.com/patchbay-dev/patchbay/internal/mcp"
 	"github.com/patchbay-dev/patchbay/internal/oauth"
 )
@@ -25,13 +27,42 @@ func splitList(s string) []string {
 	return out
 }
 
+// oauthApps are the OAuth app flags of every installed integration that
+// connects through OAuth, by integration name.
+type oauthApps map[string]*oauthFlags
+
+// registerOAuthApps adds --<name>-client-id and friends for each installed
+// integration with an OAuth flow, named from the registry.
+func registerOAuthApps(fs *flag.FlagSet) (oauthApps, error) {
+	apps := oauthApps{}
+	for _, def := range integrations.Installed {
+		info, err := integration.Describe(def)
+		if err != nil {
+			return nil, err
+		}
+		if info.OAuth {
+			apps[info.Name] = &oauthFlags{}
+			apps[info.Name].register(fs, info.Name)
+		}
+	}
+	return apps, nil
+}
+
+func (a oauthApps) apps() map[string]connect.App {
+	out := make(map[string]connect.App, len(a))
+	for name, f := range a {
+		out[name] = f.app()
+	}
+	return out
+}
+
 func runServe(args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	var db dbFlags
 	db.register(fs)
 	addr := fs.String("addr", envOr("PATCHBAY_ADDR", "127.0.0.1:8080"), "address to listen on (env PATCHBAY_ADDR)")
 	publicURL := fs.String("public-url", envOr("PATCHBAY_PUBLIC_URL", ""), "public base URL used in MCP URLs, e.g. https://patchbay.example.com (env PATCHBAY_PUBLIC_URL; default: the request's host)")
-	sandboxOrigin := fs.String("sandbox-origin", envOr("PATCHBAY_SANDBOX_ORIGIN", ""), "origin of a Gong sandbox accounts may use as their API host (env PATCHBAY_SANDBOX_ORIGIN)")
+	sandboxOrigin := fs.String("sandbox-origin", envOr("PATCHBAY_SANDBOX_ORIGIN", ""), "origin of a vendor sandbox (emulator) accounts may use as their API host (env PATCHBAY_SANDBOX_ORIGIN)")
 	behindProxy := fs.Bool("behind-proxy", false, "a reverse proxy on this host forwards requests with the public Host header (turns off the loopback Host check)")
 	trustXFF := fs.Bool("trust-forwarded-for", envOr("PATCHBAY_TRUST_FORWARDED_FOR", "") == "true", "take the caller's address from the last X-Forwarded-For entry for the failed-token limiter; only behind a proxy you run that sets it (env PATCHBAY_TRUST_FORWARDED_FOR=true)")
 	allowedOrigins := fs.String("allowed-origins", envOr("PATCHBAY_ALLOWED_ORIGINS", strings.Join(mcp.DefaultAllowedOrigins, ",")), "comma-separated browser origins allowed on the MCP endpoint (with CORS); an origin without a port allows every port, * allows any (env PATCHBAY_ALLOWED_ORIGINS)")
@@ -43,8 +74,10 @@ func runServe(args []string) error {
 	oauthOn := fs.Bool("oauth", envOr("PATCHBAY_OAUTH_ENABLED", "true") == "true", "be an OAuth authorization server for MCP clients (ChatGPT, Claude): discovery, /oauth/*, /mcp/oauth[/{id}]; needs --public-url at the root of an https host (env PATCHBAY_OAUTH_ENABLED=false turns it off)")
 	oauthRedirects := fs.String("oauth-redirects", envOr("PATCHBAY_OAUTH_REDIRECTS", ""), "comma-separated redirect URI allowlist for OAuth clients: https://host/path, https://host/prefix*, https://* (any), loopback (env PATCHBAY_OAUTH_REDIRECTS; default: ChatGPT's and Claude's callbacks and loopback)")
 	sdkOnly := fs.Bool("mcp-sdk-only", envOr("PATCHBAY_MCP_SDK_ONLY", "") == "true", "answer every MCP request through the go-sdk, turning off the fast path for plain tools/list and tools/call (same answers, about twice the CPU; env PATCHBAY_MCP_SDK_ONLY=true)")
-	var gongApp oauthFlags
-	gongApp.register(fs, "gong")
+	apps, err := registerOAuthApps(fs)
+	if err != nil {
+		return err
+	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -73,7 +106,7 @@ func runServe(args []string) error {
 		DatabaseURL:                db.databaseURL(),
 		EncryptionKey:              key,
 		OldEncryptionKeys:          oldKeys,
-		OAuthApps:                  map[string]connect.App{"gong": gongApp.app()},
+		OAuthApps:                  apps.apps(),
 		PublicURL:                  *publicURL,
 		SandboxOrigin:              *sandboxOrigin,
 		DisableLocalhostProtection: *behindProxy,

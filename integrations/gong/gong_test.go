@@ -63,7 +63,7 @@ func TestEveryOperationHasARecordOrAReason(t *testing.T) {
 	}
 }
 
-// quotedScope finds the scopes of phrasings integration.ParseScopes does
+// quotedScope finds the scopes of phrasings Integration.ParseScopes does
 // not know ("requires the 'x' scope", "use the 'x' scope", "Required
 // authorization scope: 'x'"): the test must not depend on the parser it
 // checks being complete.
@@ -83,7 +83,7 @@ func TestRecordScopesMatchTheDocument(t *testing.T) {
 	in, _ := load(t)
 	for _, r := range in.Records {
 		desc := in.Operations[r.Operation].Op.Description
-		want := integration.ParseScopes(desc)
+		want := in.ParseScopes(desc)
 		if len(want) == 0 {
 			for _, m := range quotedScope.FindAllStringSubmatch(desc, -1) {
 				want = append(want, m[1])

@@ -2,10 +2,12 @@ package api
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/patchbay-dev/patchbay/internal/credentials"
+	"github.com/patchbay-dev/patchbay/internal/integration"
 	"github.com/patchbay-dev/patchbay/internal/quota"
 	"github.com/patchbay-dev/patchbay/internal/store"
 )
@@ -38,6 +40,7 @@ type credentialsBody struct {
 	Type            string `json:"type"`
 	AccessKey       string `json:"access_key"`
 	AccessKeySecret string `json:"access_key_secret"`
+	APIKey          string `json:"api_key"`
 }
 
 type accountBody struct {
@@ -49,11 +52,22 @@ type accountBody struct {
 	Budget      *store.Budget    `json:"budget"`
 }
 
-func (c *credentialsBody) upstream() (credentials.Upstream, error) {
-	if c.Type != credentials.TypeAccessKey {
-		return credentials.Upstream{}, badRequest("credentials.type must be %q (OAuth accounts are created by the connect flow)", credentials.TypeAccessKey)
+// upstream checks the credentials against the types the integration
+// offers (integration.yaml credentials).
+func (c *credentialsBody) upstream(in *integration.Integration) (credentials.Upstream, error) {
+	switch {
+	case c.Type == credentials.TypeAccessKey && in.Offers(integration.CredAccessKey):
+		return AccessKeyCredentials(c.AccessKey, c.AccessKeySecret)
+	case c.Type == credentials.TypeAPIKey && in.Offers(integration.CredAPIKey):
+		return APIKeyCredentials(c.APIKey)
 	}
-	return AccessKeyCredentials(c.AccessKey, c.AccessKeySecret)
+	var typs []string
+	for _, t := range in.Credentials {
+		if t != integration.CredOAuth2 {
+			typs = append(typs, strconv.Quote(t))
+		}
+	}
+	return credentials.Upstream{}, badRequest("credentials.type must be %s (OAuth accounts are created by the connect flow)", strings.Join(typs, " or "))
 }
 
 func validName(name string) error {
@@ -80,7 +94,8 @@ func (a *API) createAccount(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	if _, ok := a.opts.Catalog.ToolSet(body.Integration); !ok {
+	set, ok := a.opts.Catalog.ToolSet(body.Integration)
+	if !ok {
 		return badRequest("unknown integration %q", body.Integration)
 	}
 	if err := validName(body.Name); err != nil {
@@ -89,7 +104,7 @@ func (a *API) createAccount(w http.ResponseWriter, r *http.Request) error {
 	if body.Credentials == nil {
 		return badRequest("credentials are required")
 	}
-	creds, err := body.Credentials.upstream()
+	creds, err := body.Credentials.upstream(set.Integration)
 	if err != nil {
 		return err
 	}
@@ -156,7 +171,11 @@ func (a *API) patchAccount(w http.ResponseWriter, r *http.Request) error {
 	}
 	c := AccountChanges{Name: body.Name, BaseURL: body.BaseURL, Scopes: body.Scopes}
 	if body.Credentials != nil {
-		creds, err := body.Credentials.upstream()
+		set, ok := a.opts.Catalog.ToolSet(acct.Integration)
+		if !ok {
+			return badRequest("unknown integration %q", acct.Integration)
+		}
+		creds, err := body.Credentials.upstream(set.Integration)
 		if err != nil {
 			return err
 		}

@@ -50,6 +50,14 @@ func (s *Service) Account(ctx context.Context, id string) (*store.Account, error
 	return acct, err
 }
 
+// APIKeyCredentials checks and builds bearer API-key credentials.
+func APIKeyCredentials(key string) (credentials.Upstream, error) {
+	if strings.TrimSpace(key) == "" {
+		return credentials.Upstream{}, badRequest("credentials.api_key is required")
+	}
+	return credentials.Upstream{Type: credentials.TypeAPIKey, APIKey: key}, nil
+}
+
 // AccessKeyCredentials checks and builds access-key credentials.
 func AccessKeyCredentials(key, secret string) (credentials.Upstream, error) {
 	if strings.TrimSpace(key) == "" || strings.TrimSpace(secret) == "" {

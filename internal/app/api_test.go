@@ -50,6 +50,8 @@ func TestAccountAPI(t *testing.T) {
 		{"wrong type", map[string]any{"integration": "gong", "name": 5, "base_url": e.sbURL, "credentials": creds}, 400},
 		{"unknown integration", map[string]any{"integration": "salesforce", "name": "x", "credentials": creds}, 400},
 		{"no credentials", map[string]any{"integration": "gong", "name": "x", "base_url": e.sbURL}, 400},
+		// Gong's integration.yaml offers access keys and OAuth, not API keys.
+		{"credential type not offered", map[string]any{"integration": "gong", "name": "x", "base_url": e.sbURL, "credentials": map[string]any{"type": "api_key", "api_key": "k"}}, 400},
 		{"wrong secret", map[string]any{"integration": "gong", "name": "x", "base_url": e.sbURL, "credentials": map[string]any{"type": "access_key", "access_key": e.sandbox.AccessKey(), "access_key_secret": "wrong"}}, 400},
 		{"metadata host", map[string]any{"integration": "gong", "name": "x", "base_url": "http://169.254.169.254", "credentials": creds}, 400},
 		{"look-alike host", map[string]any{"integration": "gong", "name": "x", "base_url": "https://gong.io.evil.example", "credentials": creds}, 400},

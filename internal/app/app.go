@@ -7,14 +7,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
-	gongdef "github.com/patchbay-dev/patchbay/integrations/gong"
+	"github.com/patchbay-dev/patchbay/integrations"
 	"github.com/patchbay-dev/patchbay/internal/api"
 	"github.com/patchbay-dev/patchbay/internal/connect"
 	"github.com/patchbay-dev/patchbay/internal/credentials"
@@ -123,6 +123,17 @@ func (c *Catalog) Integration(name string) (*integration.Integration, bool) {
 	return s.Integration, true
 }
 
+// Installed lists the loaded integrations, by name: the registry the
+// dashboard and the CLI take names and titles from.
+func (c *Catalog) Installed() []integration.Info {
+	out := make([]integration.Info, 0, len(c.sets))
+	for _, s := range c.sets {
+		out = append(out, s.Integration.Info())
+	}
+	slices.SortFunc(out, func(a, b integration.Info) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
 func (c *Catalog) knownTool(name string) bool {
 	for _, s := range c.sets {
 		if _, ok := s.Lookup(name); ok {
@@ -136,7 +147,7 @@ func (c *Catalog) knownTool(name string) bool {
 // start-up with the file and field at fault.
 func LoadCatalog() (*Catalog, error) {
 	c := &Catalog{sets: map[string]*tools.Set{}}
-	for _, fsys := range []fs.FS{gongdef.FS} {
+	for _, fsys := range integrations.Installed {
 		in, err := integration.Load(fsys)
 		if err != nil {
 			return nil, fmt.Errorf("loading integration: %w", err)
@@ -199,6 +210,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		Now:          cfg.Now,
 		Logger:       cfg.Logger,
 		Observe:      m.ObserveRefresh,
+		Probe:        a.probe,
 	})
 	if cfg.OAuth.Enabled {
 		if cfg.PublicURL == "" {
@@ -285,6 +297,7 @@ func (a *App) routes() http.Handler {
 		PublicURL: a.publicURL,
 		Connect:   a.Connect,
 		OAuth:     a.oauth,
+		Installed: a.Catalog.Installed(),
 	})
 	if err != nil {
 		panic(err) // embedded templates that do not parse: a build bug
@@ -415,6 +428,20 @@ func (a *App) verifyAccount(ctx context.Context, acct *store.Account) error {
 	}
 	// Any other answer (a missing scope, a rate limit) proves the key works.
 	return nil
+}
+
+// probe makes the integration's probe call and returns its decoded answer,
+// for integrations that name the connected account in it.
+func (a *App) probe(ctx context.Context, integ, baseURL string, auth upstream.Auth) (any, error) {
+	set, ok := a.Catalog.ToolSet(integ)
+	if !ok || set.Probe() == nil {
+		return nil, fmt.Errorf("integration %q has no probe", integ)
+	}
+	res := a.Upstream.Call(ctx, set.Integration, baseURL, auth, set.Probe(), map[string]any{})
+	if res.IsError {
+		return nil, errors.New(res.Err)
+	}
+	return res.Value(), nil
 }
 
 // RunCleanup deletes expired MCP servers every CleanupInterval until ctx

@@ -14,6 +14,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -42,6 +43,9 @@ type App struct {
 	Scopes      []string // empty: the integration's default scopes
 	AuthURL     string   // empty: the integration's
 	TokenURL    string   // empty: the integration's
+	// BaseURL is the API host for accounts whose token answer names none;
+	// empty: the integration's default (a sandbox, a regional host).
+	BaseURL string
 }
 
 // Options configure the Service.
@@ -58,6 +62,10 @@ type Options struct {
 	Logger       *slog.Logger
 	// Observe hears every refresh (for metrics), with its error if any.
 	Observe func(integration string, err error)
+	// Probe calls the integration's probe operation with new credentials
+	// and returns its decoded answer; needed by integrations that take the
+	// account's identity from it (oauth.account_id.from: probe).
+	Probe func(ctx context.Context, integration, baseURL string, auth upstream.Auth) (any, error)
 }
 
 // Service runs connect flows and refreshes tokens.
@@ -120,7 +128,7 @@ func (s *Service) config(integ string, r *http.Request) (*oauth2.Config, *integr
 		Endpoint: oauth2.Endpoint{
 			AuthURL:   firstNonEmpty(app.AuthURL, in.OAuth.AuthorizeURL),
 			TokenURL:  firstNonEmpty(app.TokenURL, in.OAuth.TokenURL),
-			AuthStyle: oauth2.AuthStyleInHeader, // Basic client auth, as Gong requires
+			AuthStyle: authStyle(in.OAuth.ClientAuth),
 		},
 	}
 	if len(cfg.Scopes) == 0 {
@@ -130,6 +138,15 @@ func (s *Service) config(integ string, r *http.Request) (*oauth2.Config, *integr
 		cfg.RedirectURL = s.opts.PublicURL(r) + CallbackPath(integ)
 	}
 	return cfg, in, nil
+}
+
+// authStyle maps integration.yaml's client_auth to the wire style: the
+// default is HTTP Basic.
+func authStyle(clientAuth string) oauth2.AuthStyle {
+	if clientAuth == integration.ClientAuthPost {
+		return oauth2.AuthStyleInParams
+	}
+	return oauth2.AuthStyleInHeader
 }
 
 func firstNonEmpty(a, b string) string {
@@ -241,7 +258,7 @@ func (s *Service) Complete(ctx context.Context, r *http.Request, integ string) (
 		return nil, st, &FlowError{http.StatusBadGateway, "exchanging the authorization code failed: " + describe(err)}
 	}
 	creds := s.credentialsFrom(tok, "")
-	baseURL := in.BaseURL.Default
+	baseURL := firstNonEmpty(s.opts.Apps[integ].BaseURL, in.BaseURL.Default)
 	if in.OAuth.BaseURLField != "" {
 		if v, _ := tok.Extra(in.OAuth.BaseURLField).(string); v != "" {
 			baseURL = strings.TrimRight(v, "/")
@@ -251,9 +268,12 @@ func (s *Service) Complete(ctx context.Context, r *http.Request, integ string) (
 		return nil, st, &FlowError{http.StatusBadRequest, "the token answer names an API host Patchbay will not call: " + err.Error()}
 	}
 	scopes := grantedScopes(tok, st.Scopes)
-	// The customer's API host identifies the company, so a reconnect finds
-	// its account.
-	externalID := hostOf(baseURL)
+	// The company's identity lets a reconnect find its account and keeps two
+	// companies on one API host apart.
+	externalID, err := s.accountID(ctx, in, tok, baseURL, creds)
+	if err != nil {
+		return nil, st, &FlowError{http.StatusBadGateway, err.Error()}
+	}
 	acct, err := s.opts.Store.AccountByExternalID(ctx, integ, externalID)
 	switch {
 	case err == nil:
@@ -267,6 +287,49 @@ func (s *Service) Complete(ctx context.Context, r *http.Request, integ string) (
 		return nil, st, err
 	}
 	return acct, st, nil
+}
+
+// accountID derives the connected company's identity the way the
+// integration says: its API host, a token-answer field, or a field of the
+// probe operation's answer.
+func (s *Service) accountID(ctx context.Context, in *integration.Integration, tok *oauth2.Token, baseURL string, creds credentials.Upstream) (string, error) {
+	rule := in.OAuth.AccountID
+	var answer any
+	switch rule.From {
+	case integration.IdentityFromToken:
+		first, _, _ := strings.Cut(rule.Field, ".")
+		answer = map[string]any{first: tok.Extra(first)}
+	case integration.IdentityFromProbe:
+		if s.opts.Probe == nil {
+			return "", fmt.Errorf("%s identifies accounts by a probe call, which this Patchbay cannot make", in.Title)
+		}
+		var err error
+		if answer, err = s.opts.Probe(ctx, in.Name, baseURL, bearer(creds.AccessToken)); err != nil {
+			return "", fmt.Errorf("asking %s which account this is failed: %w", in.Title, err)
+		}
+	default:
+		return hostOf(baseURL), nil
+	}
+	v, _ := integration.Lookup(answer, rule.Field)
+	id := identityText(v)
+	if id == "" {
+		return "", fmt.Errorf("%s's answer names no account (%s)", in.Title, rule.Field)
+	}
+	return id, nil
+}
+
+// identityText renders an identity field: a string, or a number written
+// out in full (a portal id of 48151623 must not become 4.8151623e+07).
+func identityText(v any) string {
+	switch x := v.(type) {
+	case string:
+		return strings.TrimSpace(x)
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case json.Number:
+		return x.String()
+	}
+	return "" // absent, or an object or list: no identity
 }
 
 func hostOf(raw string) string {
@@ -342,6 +405,8 @@ func (s *Service) Auth(ctx context.Context, acct *store.Account) (upstream.Auth,
 	switch c.Type {
 	case credentials.TypeAccessKey:
 		return upstream.BasicAuth{Key: c.AccessKey, Secret: c.AccessKeySecret}, nil
+	case credentials.TypeAPIKey:
+		return bearer(c.APIKey), nil
 	case credentials.TypeOAuth2:
 		if s.fresh(c, "") {
 			return bearer(c.AccessToken), nil

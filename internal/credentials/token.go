@@ -40,6 +40,7 @@ func EqualHash(a, b string) bool {
 // Upstream credential types.
 const (
 	TypeAccessKey = "access_key"
+	TypeAPIKey    = "api_key" // one key, sent as a bearer token
 	TypeOAuth2    = "oauth2"
 )
 
@@ -49,6 +50,7 @@ type Upstream struct {
 	Type            string    `json:"type"`
 	AccessKey       string    `json:"access_key,omitempty"`
 	AccessKeySecret string    `json:"access_key_secret,omitempty"`
+	APIKey          string    `json:"api_key,omitempty"`
 	AccessToken     string    `json:"access_token,omitempty"`
 	RefreshToken    string    `json:"refresh_token,omitempty"`
 	Expiry          time.Time `json:"expiry,omitzero"`

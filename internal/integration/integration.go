@@ -41,6 +41,14 @@ type Integration struct {
 	// CreditsNote is the sentence added to the description of every tool
 	// whose record has credits: true, in the vendor's words.
 	CreditsNote string `yaml:"credits_note"`
+	// Vendor conventions (conventions.go, docs/integrations.md).
+	Scopes      ScopeRule `yaml:"scopes"`
+	Credentials []string  `yaml:"credentials"`
+	// CredentialHelp tells a person where the vendor hands out the key.
+	CredentialHelp string        `yaml:"credential_help"`
+	Pagination     Pagination    `yaml:"pagination"`
+	Requests       Requests      `yaml:"requests"`
+	RateLimit      RateLimitRule `yaml:"rate_limit"`
 
 	Records []*Record `yaml:"-"`
 	// Composites are multi-step tools over documented methods (composites.yaml).
@@ -66,12 +74,20 @@ type OAuthRule struct {
 	// API host, if the vendor sends one.
 	BaseURLField  string   `yaml:"base_url_field"`
 	DefaultScopes []string `yaml:"default_scopes"`
+	// ClientAuth is how the client authenticates at the token endpoint:
+	// "basic" (HTTP Basic, the default) or "client_secret_post".
+	ClientAuth string `yaml:"client_auth"`
+	// AccountID says what identifies the connected company.
+	AccountID AccountIdentity `yaml:"account_id"`
 }
 
 // ErrorRule says where an upstream error body keeps its details.
 type ErrorRule struct {
 	RequestID string `yaml:"request_id"`
 	Messages  string `yaml:"messages"`
+	// StatusHints add a sentence to an error of that status, in the
+	// vendor's words (a 402's "no credits left").
+	StatusHints map[int]string `yaml:"status_hints"`
 }
 
 // EmptyResult matches an upstream error that really is an empty answer.
@@ -97,6 +113,8 @@ type Operation struct {
 	HasRequestBody bool
 	// Scopes parsed from the description prose (the document declares none).
 	Scopes []string
+	// Integration is the operation's integration, for its conventions.
+	Integration *Integration
 }
 
 // Record is the curated documentation record of one method. A method with no
@@ -217,10 +235,6 @@ func IsStandardMethod(m string) bool { return standardMethods[m] }
 
 var (
 	snakeRe = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
-	// Gong words the scope sentence several ways ("requires the scope 'x'",
-	// "requires the 'x' scope", "Required authorization scope: 'x'"), but
-	// always quotes the scope itself.
-	scopeRe = regexp.MustCompile(`'(api:[a-z0-9:\-]+)'`)
 )
 
 // Load reads integration.yaml, the OpenAPI document it names and every
@@ -238,6 +252,10 @@ func Load(fsys fs.FS) (*Integration, error) {
 	if !snakeRe.MatchString(in.Name) {
 		return nil, fmt.Errorf("integration.yaml: name %q must be snake_case", in.Name)
 	}
+	in.applyDefaults()
+	if err := in.validateConventions(); err != nil {
+		return nil, err
+	}
 	docBytes, err := fs.ReadFile(fsys, in.OpenAPIFile)
 	if err != nil {
 		return nil, fmt.Errorf("integration.yaml: openapi: %w", err)
@@ -248,7 +266,7 @@ func Load(fsys fs.FS) (*Integration, error) {
 		return nil, fmt.Errorf("%s: %w", in.OpenAPIFile, err)
 	}
 	in.Doc = doc
-	in.Operations = operations(doc)
+	in.Operations = in.operations(doc)
 
 	files, err := fs.Glob(fsys, "records/*.yaml")
 	if err != nil {
@@ -289,6 +307,9 @@ func Load(fsys fs.FS) (*Integration, error) {
 	return in, nil
 }
 
+// decodeLoose reads only the fields v names, ignoring the rest.
+func decodeLoose(b []byte, v any) error { return yaml.Unmarshal(b, v) }
+
 func decodeStrict(b []byte, v any) error {
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
@@ -309,7 +330,7 @@ func (in *Integration) Release() {
 	}
 }
 
-func operations(doc *openapi3.T) map[string]*Operation {
+func (in *Integration) operations(doc *openapi3.T) map[string]*Operation {
 	ops := map[string]*Operation{}
 	for p, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
@@ -319,30 +340,12 @@ func operations(doc *openapi3.T) map[string]*Operation {
 				Path:           p,
 				Op:             op,
 				HasRequestBody: op.RequestBody != nil,
-				Scopes:         ParseScopes(op.Description),
+				Scopes:         in.ParseScopes(op.Description),
+				Integration:    in,
 			}
 		}
 	}
 	return ops
-}
-
-// ParseScopes extracts the OAuth scopes Gong names in an operation's prose
-// ("... this endpoint requires the scope 'api:calls:read:basic'."). Scopes
-// needed only for an optional extra ("should also have the scope ...") are
-// not the operation's own and are left out.
-func ParseScopes(desc string) []string {
-	var out []string
-	for _, sentence := range sentenceRe.Split(desc, -1) {
-		if strings.Contains(sentence, "also have") {
-			continue
-		}
-		for _, m := range scopeRe.FindAllStringSubmatch(sentence, -1) {
-			if !slices.Contains(out, m[1]) {
-				out = append(out, m[1])
-			}
-		}
-	}
-	return out
 }
 
 var sentenceRe = regexp.MustCompile(`\.\s+|\n`)
@@ -350,107 +353,12 @@ var sentenceRe = regexp.MustCompile(`\.\s+|\n`)
 func (in *Integration) validate() error {
 	seenOp := map[string]string{}
 	for _, r := range in.Records {
-		at := func(field, format string, a ...any) error {
-			return fmt.Errorf("%s: operation %q: field %s: %s", r.File, r.Operation, field, fmt.Sprintf(format, a...))
-		}
-		op, ok := in.Operations[r.Operation]
-		if !ok {
-			return at("operation", "no such operationId in %s", in.OpenAPIFile)
-		}
 		if prev, dup := seenOp[r.Operation]; dup {
-			return at("operation", "already documented in %s", prev)
+			return r.fieldError("operation", "already documented in %s", prev)
 		}
 		seenOp[r.Operation] = r.File
-		if !snakeRe.MatchString(r.Resource) {
-			return at("resource", "%q must be snake_case", r.Resource)
-		}
-		if !snakeRe.MatchString(r.Method) {
-			return at("method", "%q must be snake_case", r.Method)
-		}
-		if r.Name != "" && !snakeRe.MatchString(r.Name) {
-			return at("name", "%q must be snake_case", r.Name)
-		}
-		if strings.TrimSpace(r.Description) == "" {
-			return at("description", "is required")
-		}
-		if len(r.Tags) == 0 {
-			return at("tags", "at least one tag is required")
-		}
-		if r.ReadOnly && r.Destructive {
-			return at("destructive", "a read-only method cannot be destructive")
-		}
-		switch r.Cursor {
-		case "", "query", "body":
-		default:
-			return at("cursor", "must be query or body, not %q", r.Cursor)
-		}
-		if r.Cursor != "" && r.Result == "" {
-			return at("result", "a paginated method must say where its list is")
-		}
-		for name, f := range r.Formats {
-			if !snakeRe.MatchString(name) || name == "json" {
-				return at("formats", "format name %q must be snake_case and not json", name)
-			}
-			if f.Renderer == "" || strings.TrimSpace(f.Description) == "" {
-				return at("formats."+name, "renderer and description are required")
-			}
-			if f.Speakers != nil {
-				if _, ok := in.Operations[f.Speakers.Operation]; !ok {
-					return at("formats."+name+".speakers.operation", "no such operationId %q", f.Speakers.Operation)
-				}
-				if f.Speakers.IDsArgument == "" {
-					return at("formats."+name+".speakers.ids_argument", "is required")
-				}
-			}
-		}
-		names := map[string]bool{}
-		for i, p := range r.Parameters {
-			f := fmt.Sprintf("parameters[%d]", i)
-			if !snakeOrCamel.MatchString(p.Name) {
-				return at(f+".name", "%q is not a valid argument name", p.Name)
-			}
-			if names[p.Name] {
-				return at(f+".name", "%q appears twice", p.Name)
-			}
-			names[p.Name] = true
-			if p.Name == CursorArg || (p.Name == FormatArg && len(r.Formats) > 0) {
-				return at(f+".name", "%q is reserved for the page cursor", p.Name)
-			}
-			switch p.In {
-			case "path", "query", "body":
-			case "file":
-				if p.FileFormat != "ldjson" || len(p.Schema) == 0 {
-					return at(f+".file_format", "a file parameter needs file_format: ldjson and a schema")
-				}
-			default:
-				return at(f+".in", "must be path, query, body or file, not %q", p.In)
-			}
-			if p.In == "path" && !strings.Contains(op.Path, "{"+p.field()+"}") {
-				return at(f+".field", "path %s has no {%s}", op.Path, p.field())
-			}
-			if p.In == "path" && !p.Required {
-				return at(f+".required", "path parameters are always required")
-			}
-		}
-		for _, s := range r.Scopes {
-			if !strings.HasPrefix(s, "api:") {
-				return at("scopes", "%q is not a Gong scope", s)
-			}
-		}
-		// A path parameter the record does not expose would leave the URL
-		// unfillable, so it must be there.
-		if len(r.Parameters) > 0 {
-			for _, seg := range pathParams(op.Path) {
-				found := false
-				for _, p := range r.Parameters {
-					if p.In == "path" && p.field() == seg {
-						found = true
-					}
-				}
-				if !found {
-					return at("parameters", "path parameter {%s} of %s is not exposed", seg, op.Path)
-				}
-			}
+		if err := in.validateRecord(r); err != nil {
+			return err
 		}
 	}
 	if n := len(in.Instructions); n > MaxInstructionsBytes {
@@ -464,6 +372,154 @@ func (in *Integration) validate() error {
 	if _, ok := seenOp[in.Probe]; in.Probe != "" && !ok {
 		return fmt.Errorf("integration.yaml: probe %q has no documentation record", in.Probe)
 	}
+	return in.validateExclusions(seenOp)
+}
+
+// fieldError names the record's file, operation and field at fault.
+func (r *Record) fieldError(field, format string, a ...any) error {
+	return fmt.Errorf("%s: operation %q: field %s: %s", r.File, r.Operation, field, fmt.Sprintf(format, a...))
+}
+
+// validateRecord checks one documentation record against the document and
+// the integration's conventions.
+func (in *Integration) validateRecord(r *Record) error {
+	op, ok := in.Operations[r.Operation]
+	if !ok {
+		return r.fieldError("operation", "no such operationId in %s", in.OpenAPIFile)
+	}
+	if err := r.validateNaming(); err != nil {
+		return err
+	}
+	if err := r.validatePaging(); err != nil {
+		return err
+	}
+	if err := in.validateFormats(r); err != nil {
+		return err
+	}
+	if err := r.validateParams(op); err != nil {
+		return err
+	}
+	for _, s := range r.Scopes {
+		if !in.Scopes.Valid(s) {
+			return r.fieldError("scopes", "%q does not match the integration's scope pattern %s", s, in.Scopes.Pattern)
+		}
+	}
+	return nil
+}
+
+// validateNaming checks the names, prose and flags an LLM sees.
+func (r *Record) validateNaming() error {
+	if !snakeRe.MatchString(r.Resource) {
+		return r.fieldError("resource", "%q must be snake_case", r.Resource)
+	}
+	if !snakeRe.MatchString(r.Method) {
+		return r.fieldError("method", "%q must be snake_case", r.Method)
+	}
+	if r.Name != "" && !snakeRe.MatchString(r.Name) {
+		return r.fieldError("name", "%q must be snake_case", r.Name)
+	}
+	if strings.TrimSpace(r.Description) == "" {
+		return r.fieldError("description", "is required")
+	}
+	if len(r.Tags) == 0 {
+		return r.fieldError("tags", "at least one tag is required")
+	}
+	if r.ReadOnly && r.Destructive {
+		return r.fieldError("destructive", "a read-only method cannot be destructive")
+	}
+	return nil
+}
+
+// validatePaging checks where the cursor travels and where the list is.
+func (r *Record) validatePaging() error {
+	switch r.Cursor {
+	case "", "query", "body":
+	default:
+		return r.fieldError("cursor", "must be query or body, not %q", r.Cursor)
+	}
+	if r.Cursor != "" && r.Result == "" {
+		return r.fieldError("result", "a paginated method must say where its list is")
+	}
+	return nil
+}
+
+// validateFormats checks the extra answer formats and their speaker calls.
+func (in *Integration) validateFormats(r *Record) error {
+	for name, f := range r.Formats {
+		if !snakeRe.MatchString(name) || name == "json" {
+			return r.fieldError("formats", "format name %q must be snake_case and not json", name)
+		}
+		if f.Renderer == "" || strings.TrimSpace(f.Description) == "" {
+			return r.fieldError("formats."+name, "renderer and description are required")
+		}
+		if f.Speakers != nil {
+			if _, ok := in.Operations[f.Speakers.Operation]; !ok {
+				return r.fieldError("formats."+name+".speakers.operation", "no such operationId %q", f.Speakers.Operation)
+			}
+			if f.Speakers.IDsArgument == "" {
+				return r.fieldError("formats."+name+".speakers.ids_argument", "is required")
+			}
+		}
+	}
+	return nil
+}
+
+// validateParams checks each exposed argument and that every path
+// parameter of the operation is exposed.
+func (r *Record) validateParams(op *Operation) error {
+	names := map[string]bool{}
+	for i, p := range r.Parameters {
+		f := fmt.Sprintf("parameters[%d]", i)
+		if names[p.Name] {
+			return r.fieldError(f+".name", "%q appears twice", p.Name)
+		}
+		names[p.Name] = true
+		if err := r.validateParam(op, f, p); err != nil {
+			return err
+		}
+	}
+	// A path parameter the record does not expose would leave the URL
+	// unfillable, so it must be there.
+	if len(r.Parameters) == 0 {
+		return nil
+	}
+	for _, seg := range pathParams(op.Path) {
+		exposed := slices.ContainsFunc(r.Parameters, func(p Param) bool { return p.In == "path" && p.field() == seg })
+		if !exposed {
+			return r.fieldError("parameters", "path parameter {%s} of %s is not exposed", seg, op.Path)
+		}
+	}
+	return nil
+}
+
+func (r *Record) validateParam(op *Operation, f string, p Param) error {
+	if !snakeOrCamel.MatchString(p.Name) {
+		return r.fieldError(f+".name", "%q is not a valid argument name", p.Name)
+	}
+	if p.Name == CursorArg || (p.Name == FormatArg && len(r.Formats) > 0) {
+		return r.fieldError(f+".name", "%q is reserved for the page cursor", p.Name)
+	}
+	switch p.In {
+	case "path", "query", "body":
+	case "file":
+		if p.FileFormat != "ldjson" || len(p.Schema) == 0 {
+			return r.fieldError(f+".file_format", "a file parameter needs file_format: ldjson and a schema")
+		}
+	default:
+		return r.fieldError(f+".in", "must be path, query, body or file, not %q", p.In)
+	}
+	if p.In == "path" && !strings.Contains(op.Path, "{"+p.field()+"}") {
+		return r.fieldError(f+".field", "path %s has no {%s}", op.Path, p.field())
+	}
+	if p.In == "path" && !p.Required {
+		return r.fieldError(f+".required", "path parameters are always required")
+	}
+	return nil
+}
+
+// validateExclusions checks that each excluded operation exists, says why,
+// and is not documented after all.
+func (in *Integration) validateExclusions(documented map[string]string) error {
 	for _, ex := range in.Excluded {
 		if _, ok := in.Operations[ex.Operation]; !ok {
 			return fmt.Errorf("integration.yaml: excluded: no such operationId %q", ex.Operation)
@@ -471,7 +527,7 @@ func (in *Integration) validate() error {
 		if strings.TrimSpace(ex.Reason) == "" {
 			return fmt.Errorf("integration.yaml: excluded %q: a reason is required", ex.Operation)
 		}
-		if f, documented := seenOp[ex.Operation]; documented {
+		if f, ok := documented[ex.Operation]; ok {
 			return fmt.Errorf("integration.yaml: excluded %q is documented in %s too", ex.Operation, f)
 		}
 	}

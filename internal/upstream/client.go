@@ -9,7 +9,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -138,10 +137,6 @@ func Fail(msg string, missingScopes []string) *Result {
 // 50,000 tokens, already a lot of an LLM's context.
 const DefaultMaxResult = 200_000
 
-// DefaultRateLimit is Gong's documented per-company limit (3 calls a second),
-// reported when upstream sends no rate-limit headers of its own.
-const DefaultRateLimit = 3
-
 // Call makes the upstream request for tool t and maps the answer.
 func (c *Client) Call(ctx context.Context, in *integration.Integration, baseURL string, auth Auth, t *tools.Tool, args map[string]any) *Result {
 	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
@@ -174,7 +169,7 @@ func (c *Client) Call(ctx context.Context, in *integration.Integration, baseURL 
 	if int64(len(raw)) > c.MaxBody {
 		return &Result{Body: errBody(ErrorBody{Status: resp.StatusCode, Message: fmt.Sprintf("%s's answer is larger than %d bytes; narrow the request", in.Title, c.MaxBody)}), IsError: true, Status: resp.StatusCode, Err: "answer too large"}
 	}
-	res := mapResponse(in, t, resp, raw)
+	res := mapResponse(in, t, resp, raw, args)
 	if !res.IsError && c.MaxResult > 0 && len(res.Raw) > c.MaxResult {
 		// Only an answer over the cap is decoded, to be cut at whole items.
 		res.Body, res.Raw = capBody(res.Value(), c.MaxResult), nil
@@ -224,11 +219,9 @@ func describeNetErr(err error) string {
 	return err.Error()
 }
 
-var scopeInText = regexp.MustCompile(`api:[a-z0-9:\-]+[a-z0-9]`)
-
-func mapResponse(in *integration.Integration, t *tools.Tool, resp *http.Response, raw []byte) *Result {
+func mapResponse(in *integration.Integration, t *tools.Tool, resp *http.Response, raw []byte, args map[string]any) *Result {
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		text, ok := successText(t, raw, resp.StatusCode)
+		text, ok := successText(t, raw, resp.StatusCode, args)
 		if !ok {
 			return &Result{Body: errBody(ErrorBody{Status: resp.StatusCode, Message: in.Title + " answered with something that is not JSON"}), IsError: true, Status: resp.StatusCode, Err: "non-JSON answer"}
 		}
@@ -268,15 +261,16 @@ func mapResponse(in *integration.Integration, t *tools.Tool, resp *http.Response
 	case http.StatusUnauthorized:
 		e.Message += ". The account's credentials were refused; reconnect the account."
 	case http.StatusForbidden:
-		e.MissingScopes = scopeInText.FindAllString(joined, -1)
+		e.MissingScopes = in.ScopesIn(joined)
 		if len(e.MissingScopes) == 0 && strings.Contains(strings.ToLower(joined), "scope") {
 			e.MissingScopes = t.Scopes
 		}
 	case http.StatusTooManyRequests:
-		e.RateLimit = rateLimitFrom(resp.Header)
+		e.RateLimit = rateLimitFrom(in.RateLimit, resp.Header)
 		e.Message += fmt.Sprintf(". Rate limit reached: retry after %d seconds.", e.RateLimit.RetryAfter)
-	case http.StatusPaymentRequired:
-		e.Message += ". The company has no Gong credits left for this AI feature."
+	}
+	if hint := in.Errors.StatusHints[resp.StatusCode]; hint != "" {
+		e.Message += ". " + hint
 	}
 	return &Result{Body: errBody(e), IsError: true, Status: resp.StatusCode, RateLimit: e.RateLimit, Err: e.Message}
 }
@@ -286,7 +280,7 @@ func mapResponse(in *integration.Integration, t *tools.Tool, resp *http.Response
 // {"next_cursor": …, "result": <the list>} for list tools. Items keep the
 // vendor's bytes: its key order, every digit of its numbers, its
 // whitespace. ok is false when the body is not JSON.
-func successText(t *tools.Tool, raw []byte, status int) (text []byte, ok bool) {
+func successText(t *tools.Tool, raw []byte, status int, args map[string]any) (text []byte, ok bool) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 {
 		return fmt.Appendf(nil, `{"status":%d}`, status), true
@@ -313,13 +307,7 @@ func successText(t *tools.Tool, raw []byte, status int) (text []byte, ok bool) {
 	if len(list) == 0 || list[0] != '[' {
 		list = []byte("[]") // absent or null: nothing on this page
 	}
-	next := []byte("null")
-	var records struct {
-		Cursor *string `json:"cursor"`
-	}
-	if rec := top["records"]; rec != nil && json.Unmarshal(rec, &records) == nil && records.Cursor != nil && *records.Cursor != "" {
-		next, _ = json.Marshal(*records.Cursor)
-	}
+	next := nextPageCursor(pagination(t), top, list, args)
 	out := make([]byte, 0, len(list)+len(next)+32)
 	out = append(out, `{"next_cursor":`...)
 	out = append(out, next...)
@@ -328,38 +316,67 @@ func successText(t *tools.Tool, raw []byte, status int) (text []byte, ok bool) {
 	return append(out, '}'), true
 }
 
-// rawLookup finds a dotted path in JSON bytes, decoding only the objects
-// on the way.
+// rawLookup finds a dotted path in JSON bytes in one pass of a tokenizer,
+// decoding nothing: the value's own bytes, or nil when the path is absent
+// or crosses something that is not an object.
 func rawLookup(raw []byte, dotted string) json.RawMessage {
-	cur := json.RawMessage(raw)
-	for _, part := range strings.Split(dotted, ".") {
-		var m map[string]json.RawMessage
-		if json.Unmarshal(cur, &m) != nil {
-			return nil
-		}
-		cur = m[part]
-		if cur == nil {
-			return nil
-		}
+	t := fastjson.NewTokenizer(raw)
+	if !t.Next() || t.Delim != '{' {
+		return nil
 	}
-	return cur
+	part, rest, _ := strings.Cut(dotted, ".")
+	depth := 1 // the depth of the keys of the object being searched
+	for t.Next() && t.Err == nil {
+		if t.Depth < depth {
+			return nil // that object ended without the key
+		}
+		if !t.IsKey || t.Depth != depth || string(t.String()) != part {
+			continue
+		}
+		if !t.Next() || !t.Next() { // the colon, then the value
+			return nil
+		}
+		if rest != "" {
+			if t.Delim != '{' {
+				return nil
+			}
+			part, rest, _ = strings.Cut(rest, ".")
+			depth++
+			continue
+		}
+		if t.Delim != '{' && t.Delim != '[' {
+			return json.RawMessage(t.Value)
+		}
+		start, d := len(raw)-t.Remaining()-1, t.Depth
+		for t.Next() && t.Err == nil {
+			if (t.Delim == '}' || t.Delim == ']') && t.Depth == d {
+				return raw[start : len(raw)-t.Remaining()]
+			}
+		}
+		return nil
+	}
+	return nil
 }
 
-func rateLimitFrom(h http.Header) *RateLimit {
-	rl := &RateLimit{Limit: DefaultRateLimit, RetryAfter: 1}
-	if v, err := strconv.Atoi(strings.TrimSpace(h.Get("Retry-After"))); err == nil && v >= 0 {
+// rateLimitFrom reads a 429's figures in the vendor's header dialect; the
+// documented rate stands in for a limit the answer does not state.
+func rateLimitFrom(rule integration.RateLimitRule, h http.Header) *RateLimit {
+	names := rule.Headers
+	rl := &RateLimit{Limit: rule.PerSecond, RetryAfter: 1}
+	retry := strings.TrimSpace(h.Get(names.RetryAfter))
+	if v, err := strconv.Atoi(retry); err == nil && v >= 0 {
 		rl.RetryAfter = v
-	} else if when, err := http.ParseTime(h.Get("Retry-After")); err == nil {
+	} else if when, err := http.ParseTime(retry); err == nil {
 		rl.RetryAfter = max(0, int(time.Until(when).Seconds()+0.5))
 	}
 	rl.Reset = rl.RetryAfter
-	if v, err := strconv.Atoi(h.Get("RateLimit-Limit")); err == nil {
+	if v, err := strconv.Atoi(strings.TrimSpace(h.Get(names.Limit))); err == nil {
 		rl.Limit = v
 	}
-	if v, err := strconv.Atoi(h.Get("RateLimit-Remaining")); err == nil {
+	if v, err := strconv.Atoi(strings.TrimSpace(h.Get(names.Remaining))); err == nil {
 		rl.Remaining = v
 	}
-	if v, err := strconv.Atoi(h.Get("RateLimit-Reset")); err == nil {
+	if v, err := strconv.Atoi(strings.TrimSpace(h.Get(names.Reset))); err == nil {
 		rl.Reset = v
 	}
 	return rl

@@ -38,7 +38,7 @@ func TestSuccessTextKeepsTheUpstreamBytes(t *testing.T) {
 		if tc.tool == "get" {
 			tl = get
 		}
-		res := mapResponse(set.Integration, tl, &http.Response{StatusCode: 200}, []byte(tc.body))
+		res := mapResponse(set.Integration, tl, &http.Response{StatusCode: 200}, []byte(tc.body), nil)
 		text, err := res.Text()
 		if err != nil || res.IsError || string(text) != tc.want {
 			t.Errorf("%s: %s (err %v, isError %v)\nwant %s", tc.name, text, err, res.IsError, tc.want)
@@ -54,7 +54,7 @@ func TestSuccessTextKeepsTheUpstreamBytes(t *testing.T) {
 			t.Errorf("%s: Value() %s differs from the text %s", tc.name, got, again)
 		}
 	}
-	bad := mapResponse(set.Integration, get, &http.Response{StatusCode: 200}, []byte(`{"call":`))
+	bad := mapResponse(set.Integration, get, &http.Response{StatusCode: 200}, []byte(`{"call":`), nil)
 	if !bad.IsError {
 		t.Error("a truncated body mapped to a success")
 	}

@@ -9,9 +9,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/patchbay-dev/patchbay/internal/integration"
@@ -46,12 +48,50 @@ func DecodeArgs(raw json.RawMessage) (map[string]any, error) {
 // baseURL (scheme://host, no trailing slash needed).
 func Build(ctx context.Context, baseURL string, t *tools.Tool, args map[string]any) (*http.Request, error) {
 	op := t.Operation
-	path := op.Path
-	query := url.Values{}
-	var body any
-	hasBody := false
-	var files []filePart
+	parts := requestParts{path: op.Path, query: url.Values{}}
+	if err := placeArgs(t, args, &parts); err != nil {
+		return nil, err
+	}
+	if strings.Contains(parts.path, "{") {
+		return nil, &ArgError{Msg: "missing path parameter for " + op.Path}
+	}
+	if err := placeCursor(t, args, &parts); err != nil {
+		return nil, err
+	}
+	applyBodyDefaults(t, &parts)
 
+	u := strings.TrimRight(baseURL, "/") + parts.path
+	if len(parts.query) > 0 {
+		u += "?" + parts.query.Encode()
+	}
+	if len(parts.files) > 0 {
+		return multipartRequest(ctx, op.Method, u, parts.files)
+	}
+	return jsonRequest(ctx, op.Method, u, parts.body, parts.hasBody)
+}
+
+// requestParts is an upstream request before it is encoded.
+type requestParts struct {
+	path    string
+	query   url.Values
+	body    any
+	hasBody bool
+	files   []filePart
+}
+
+// bodyObject is the body as an object, made one if it is not yet.
+func (r *requestParts) bodyObject() map[string]any {
+	m, _ := r.body.(map[string]any)
+	if m == nil {
+		m = map[string]any{}
+	}
+	r.body, r.hasBody = m, true
+	return m
+}
+
+// placeArgs puts each argument where its parameter mapping says: the path,
+// the query, a body field (or the whole body), or a multipart file.
+func placeArgs(t *tools.Tool, args map[string]any, parts *requestParts) error {
 	for _, p := range t.Params {
 		v, ok := args[p.Name]
 		if !ok || v == nil {
@@ -61,68 +101,79 @@ func Build(ctx context.Context, baseURL string, t *tools.Tool, args map[string]a
 		case "path":
 			s, err := pathValue(p.Name, v)
 			if err != nil {
-				return nil, err
+				return err
 			}
-			path = strings.Replace(path, "{"+p.UpstreamField()+"}", url.PathEscape(s), 1)
+			parts.path = strings.Replace(parts.path, "{"+p.UpstreamField()+"}", url.PathEscape(s), 1)
 		case "query":
-			addQuery(query, p.UpstreamField(), v)
+			addQuery(parts.query, p.UpstreamField(), v)
 		case "file":
 			content, err := ldjson(p.Name, v)
 			if err != nil {
-				return nil, err
+				return err
 			}
-			files = append(files, filePart{field: p.UpstreamField(), content: content})
+			parts.files = append(parts.files, filePart{field: p.UpstreamField(), content: content})
 		case "body":
-			hasBody = true
 			if p.UpstreamField() == "." {
-				body = v
+				parts.body, parts.hasBody = v, true
 				continue
 			}
-			m, _ := body.(map[string]any)
-			if m == nil {
-				m = map[string]any{}
-			}
-			setPath(m, strings.Split(p.UpstreamField(), "."), v)
-			body = m
+			setPath(parts.bodyObject(), strings.Split(p.UpstreamField(), "."), v)
 		}
 	}
-	if strings.Contains(path, "{") {
-		return nil, &ArgError{Msg: "missing path parameter for " + op.Path}
+	return nil
+}
+
+// placeCursor sends the page cursor (or page number) back under the
+// integration's parameter name, in the query or the body as the record says.
+func placeCursor(t *tools.Tool, args map[string]any, parts *requestParts) error {
+	c, ok := args[integration.CursorArg].(string)
+	if !ok || c == "" {
+		return nil
 	}
-	if c, ok := args[integration.CursorArg].(string); ok && c != "" {
-		switch t.Record.Cursor {
-		case "query":
-			query.Set("cursor", c)
-		case "body":
-			m, _ := body.(map[string]any)
-			if m == nil {
-				m = map[string]any{}
-			}
-			m["cursor"] = c
-			body, hasBody = m, true
+	paging := pagination(t)
+	page := -1
+	if paging.Style == integration.PageByNumber {
+		n, err := strconv.Atoi(c)
+		if err != nil || n < 0 {
+			return &ArgError{Msg: integration.CursorArg + " must be a page number from a previous answer"}
+		}
+		page = n
+	}
+	switch t.Record.Cursor {
+	case "query":
+		parts.query.Set(paging.Param, c)
+	case "body":
+		var v any = c
+		if page >= 0 {
+			v = page // a page number travels as a number
+		}
+		setPath(parts.bodyObject(), strings.Split(paging.Param, "."), v)
+	}
+	return nil
+}
+
+// applyBodyDefaults gives a body-taking write method the integration's
+// default body when no argument filled one, and adds the top-level objects
+// upstream requires even when empty.
+func applyBodyDefaults(t *tools.Tool, parts *requestParts) {
+	op := t.Operation
+	if !parts.hasBody && op.HasRequestBody && (op.Method == http.MethodPost || op.Method == http.MethodPut || op.Method == http.MethodPatch) {
+		if def := defaultBody(op); def != nil {
+			parts.body, parts.hasBody = def, true
 		}
 	}
-	// Gong's POST reads need an object body, with its "filter" object, even
-	// when every filter is optional; without them Gong answers 400.
-	if !hasBody && (op.Method == http.MethodPost || op.Method == http.MethodPut || op.Method == http.MethodPatch) && t.Operation.HasRequestBody {
-		body, hasBody = map[string]any{}, true
-	}
-	if m, ok := body.(map[string]any); ok {
+	if m, ok := parts.body.(map[string]any); ok {
 		for _, name := range t.RequiredBodyObjects {
 			if _, set := m[name]; !set {
 				m[name] = map[string]any{}
 			}
 		}
 	}
+}
 
-	u := strings.TrimRight(baseURL, "/") + path
-	if len(query) > 0 {
-		u += "?" + query.Encode()
-	}
-	if len(files) > 0 {
-		return multipartRequest(ctx, op.Method, u, files)
-	}
-	var rdr *bytes.Reader
+// jsonRequest encodes the body, if any, as JSON.
+func jsonRequest(ctx context.Context, method, u string, body any, hasBody bool) (*http.Request, error) {
+	var rdr io.Reader
 	if hasBody {
 		b, err := json.Marshal(body)
 		if err != nil {
@@ -130,13 +181,7 @@ func Build(ctx context.Context, baseURL string, t *tools.Tool, args map[string]a
 		}
 		rdr = bytes.NewReader(b)
 	}
-	var req *http.Request
-	var err error
-	if rdr != nil {
-		req, err = http.NewRequestWithContext(ctx, op.Method, u, rdr)
-	} else {
-		req, err = http.NewRequestWithContext(ctx, op.Method, u, nil)
-	}
+	req, err := http.NewRequestWithContext(ctx, method, u, rdr)
 	if err != nil {
 		return nil, err
 	}

@@ -59,7 +59,7 @@ func FuzzMapResponse(f *testing.F) {
 		h.Set("Retry-After", retryAfter)
 		h.Set("RateLimit-Limit", limit)
 		resp := &http.Response{StatusCode: status, Header: h, Body: io.NopCloser(bytes.NewReader(nil))}
-		res := mapResponse(respSet.Integration, tl, resp, []byte(body))
+		res := mapResponse(respSet.Integration, tl, resp, []byte(body), nil)
 		text, err := res.Text()
 		if err != nil || !json.Valid(text) {
 			t.Fatalf("result text is not JSON: %v %q", err, text)

@@ -90,7 +90,7 @@ func BenchmarkMapResponse(b *testing.B) {
 		b.Run(fmt.Sprintf("calls=%d", n), func(b *testing.B) {
 			b.SetBytes(int64(len(raw)))
 			for b.Loop() {
-				res := mapResponse(set.Integration, t, resp, raw)
+				res := mapResponse(set.Integration, t, resp, raw, nil)
 				if len(res.Raw) > DefaultMaxResult {
 					res.Body, res.Raw = capBody(res.Value(), DefaultMaxResult), nil
 				}

@@ -10,6 +10,7 @@ import (
 	"github.com/patchbay-dev/patchbay/internal/api"
 	"github.com/patchbay-dev/patchbay/internal/connect"
 	"github.com/patchbay-dev/patchbay/internal/credentials"
+	"github.com/patchbay-dev/patchbay/internal/integration"
 	"github.com/patchbay-dev/patchbay/internal/quota"
 	"github.com/patchbay-dev/patchbay/internal/store"
 )
@@ -19,7 +20,7 @@ type accountView struct {
 	*store.Account
 	Title       string // the integration's display name
 	Servers     int
-	AccessKey   bool // connected with an access key (not OAuth)
+	AccessKey   bool // connected with an access key or API key (not OAuth)
 	NeedsReauth bool
 	ScopesKnown bool
 	// BudgetText is the account's budget and its use ("" without one);
@@ -33,7 +34,7 @@ func (h *Handler) accountView(r *http.Request, a *store.Account) (*accountView, 
 		return nil, err
 	}
 	v := &accountView{Account: a, Title: a.Integration, Servers: len(servers),
-		AccessKey: a.Credentials.Type == credentials.TypeAccessKey, NeedsReauth: a.Status == store.StatusNeedsReauth, ScopesKnown: a.Scopes != nil}
+		AccessKey: a.Credentials.Type != credentials.TypeOAuth2, NeedsReauth: a.Status == store.StatusNeedsReauth, ScopesKnown: a.Scopes != nil}
 	if set, err := h.svc.ToolSet(a.Integration); err == nil && set.Integration.Title != "" {
 		v.Title = set.Integration.Title
 	}
@@ -74,7 +75,8 @@ func (h *Handler) budgetText(ctx context.Context, scope string, b *store.Budget)
 }
 
 type accountsData struct {
-	Accounts []*accountView
+	Accounts  []*accountView
+	Installed []integration.Info
 }
 
 func (h *Handler) accountsPage(w http.ResponseWriter, r *http.Request, s *session) error {
@@ -82,7 +84,7 @@ func (h *Handler) accountsPage(w http.ResponseWriter, r *http.Request, s *sessio
 	if err != nil {
 		return err
 	}
-	d := accountsData{}
+	d := accountsData{Installed: h.opts.Installed}
 	for _, a := range accts {
 		v, err := h.accountView(r, a)
 		if err != nil {
@@ -101,20 +103,42 @@ type connectData struct {
 	Title       string
 	OAuth       bool         // an OAuth app is configured
 	Account     *accountView // set when reconnecting
+	// KeyType is the key form the integration offers: "access_key" (key
+	// and secret), "api_key" (one key) or "" (OAuth only).
+	KeyType string
+	// Help says where the vendor hands out keys (integration.yaml).
+	Help string
 	// Form values shown again after an error (never the secret).
 	Name, BaseURL, AccessKey string
 	DefaultBaseURL           string
 }
 
-func (h *Handler) connectData(r *http.Request, integration string) (*connectData, error) {
-	set, err := h.svc.ToolSet(integration)
-	if err != nil {
-		return nil, &api.Error{Status: http.StatusNotFound, Code: "not_found", Message: "There is no integration called " + integration + "."}
+// keyCredentials reads the key form the integration offers.
+func (d *connectData) keyCredentials(r *http.Request) (credentials.Upstream, error) {
+	if d.KeyType == integration.CredAPIKey {
+		return api.APIKeyCredentials(strings.TrimSpace(r.PostFormValue("api_key")))
 	}
-	d := &connectData{Integration: integration, Title: set.Integration.Title, OAuth: h.opts.Connect != nil && h.opts.Connect.Configured(integration),
-		DefaultBaseURL: set.Integration.BaseURL.Default}
+	if d.KeyType == "" {
+		return credentials.Upstream{}, &api.Error{Status: http.StatusBadRequest, Code: "bad_request", Message: d.Title + " accounts connect with OAuth only"}
+	}
+	return api.AccessKeyCredentials(d.AccessKey, strings.TrimSpace(r.PostFormValue("access_key_secret")))
+}
+
+func (h *Handler) connectData(r *http.Request, name string) (*connectData, error) {
+	set, err := h.svc.ToolSet(name)
+	if err != nil {
+		return nil, &api.Error{Status: http.StatusNotFound, Code: "not_found", Message: "There is no integration called " + name + "."}
+	}
+	in := set.Integration
+	d := &connectData{Integration: name, Title: in.Title, OAuth: h.opts.Connect != nil && h.opts.Connect.Configured(name),
+		DefaultBaseURL: in.BaseURL.Default, Help: in.CredentialHelp}
+	for _, typ := range []string{integration.CredAccessKey, integration.CredAPIKey} {
+		if d.KeyType == "" && in.Offers(typ) {
+			d.KeyType = typ
+		}
+	}
 	if d.Title == "" {
-		d.Title = integration
+		d.Title = name
 	}
 	return d, nil
 }
@@ -143,7 +167,7 @@ func (h *Handler) connect(w http.ResponseWriter, r *http.Request, s *session) er
 		h.render(w, r, ae.Status, "connect", &page{Title: "Connect " + d.Title, CSRF: s.csrf, SignedIn: true, Nav: "accounts", Error: formMessage(ae), Data: d})
 		return nil
 	}
-	creds, err := api.AccessKeyCredentials(d.AccessKey, strings.TrimSpace(r.PostFormValue("access_key_secret")))
+	creds, err := d.keyCredentials(r)
 	if err != nil {
 		return fail(err)
 	}
@@ -222,7 +246,7 @@ func (h *Handler) reconnect(w http.ResponseWriter, r *http.Request, s *session) 
 		return err
 	}
 	d.BaseURL, d.AccessKey = strings.TrimSpace(r.PostFormValue("base_url")), strings.TrimSpace(r.PostFormValue("access_key"))
-	creds, err := api.AccessKeyCredentials(d.AccessKey, strings.TrimSpace(r.PostFormValue("access_key_secret")))
+	creds, err := d.keyCredentials(r)
 	if err == nil {
 		c := api.AccountChanges{Credentials: &creds}
 		if d.BaseURL != "" && d.BaseURL != a.BaseURL {

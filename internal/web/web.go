@@ -22,6 +22,7 @@ import (
 
 	"github.com/patchbay-dev/patchbay/internal/api"
 	"github.com/patchbay-dev/patchbay/internal/connect"
+	"github.com/patchbay-dev/patchbay/internal/integration"
 	"github.com/patchbay-dev/patchbay/internal/oauth"
 	"github.com/patchbay-dev/patchbay/internal/quota"
 	"github.com/patchbay-dev/patchbay/internal/store"
@@ -47,6 +48,9 @@ type Options struct {
 	// OAuth, if set, adds the OAuth consent page and the OAuth
 	// connections page (consent.go, grants.go).
 	OAuth *oauth.Server
+	// Installed are the integrations accounts can connect to (the
+	// registry), for the accounts page's connect buttons.
+	Installed []integration.Info
 }
 
 // Handler serves everything under /ui/.

@@ -100,7 +100,9 @@ func newEnv(t *testing.T, publicURL string) *env {
 		Store: db, Catalog: catalog{}, Now: clk.Now, PublicURL: pub,
 		CheckBaseURL: func(string, string) error { return nil },
 	})
-	h, err := New(Options{Store: db, Service: svc, Now: clk.Now, PublicURL: pub, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	gong, _ := catalog{}.ToolSet("gong")
+	h, err := New(Options{Store: db, Service: svc, Now: clk.Now, PublicURL: pub, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Installed: []integration.Info{gong.Integration.Info(), {Name: "bramble", Title: "Bramble CRM", Credentials: []string{"api_key"}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -659,6 +661,24 @@ func TestConnectWithAccessKey(t *testing.T) {
 		t.Fatal("the accounts page shows the secret, or not the account")
 	}
 	wantStatus(t, "unknown integration", b.get("/ui/connect/nope"), http.StatusNotFound)
+}
+
+// The accounts page offers a connect button per installed integration,
+// named from the registry, and the connect page the key form the
+// integration offers with its own help text.
+func TestConnectButtonsFromRegistry(t *testing.T) {
+	e := newEnv(t, "")
+	b := e.browser().signedIn()
+	page := b.get("/ui/accounts").body
+	for _, want := range []string{`href="/ui/connect/gong" role="button">Connect Gong</a>`, `href="/ui/connect/bramble" role="button">Connect Bramble CRM</a>`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("accounts page lacks %s", want)
+		}
+	}
+	connect := b.get("/ui/connect/gong").body
+	if !strings.Contains(connect, "Company settings → Ecosystem → API") || !strings.Contains(connect, `name="access_key_secret"`) {
+		t.Errorf("connect page lacks the integration's key help or form:\n%s", connect)
+	}
 }
 
 func TestStaticAndHeaders(t *testing.T) {

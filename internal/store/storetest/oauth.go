@@ -15,16 +15,16 @@ import (
 func testAccountByExternalID(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	a := newAccount("acme")
-	a.ExternalID = "company-17.api.gong.io"
+	a.ExternalID = "portal-17"
 	if err := s.CreateAccount(ctx, a); err != nil {
 		t.Fatal(err)
 	}
 	mustAccount(t, s, "other")
-	got, err := s.AccountByExternalID(ctx, "gong", "company-17.api.gong.io")
+	got, err := s.AccountByExternalID(ctx, "bramble", "portal-17")
 	if err != nil || got.ID != a.ID {
 		t.Fatalf("AccountByExternalID = %v, %v", got, err)
 	}
-	for _, tc := range [][2]string{{"gong", "company-18.api.gong.io"}, {"other", "company-17.api.gong.io"}, {"gong", ""}} {
+	for _, tc := range [][2]string{{"bramble", "portal-18"}, {"other", "portal-17"}, {"bramble", ""}} {
 		if _, err := s.AccountByExternalID(ctx, tc[0], tc[1]); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("AccountByExternalID(%q, %q) = %v, want ErrNotFound", tc[0], tc[1], err)
 		}
@@ -83,7 +83,7 @@ func testRefreshLease(t *testing.T, s store.Store) {
 
 func testOAuthStates(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	st := &store.OAuthState{Hash: "h1", Integration: "gong", Scopes: []string{"api:calls:read:basic"}, Name: "Acme", ReturnTo: "/ui/", ExpiresAt: time.Now().Add(10 * time.Minute)}
+	st := &store.OAuthState{Hash: "h1", Integration: "bramble", Scopes: []string{"contacts.read"}, Name: "Acme", ReturnTo: "/ui/", ExpiresAt: time.Now().Add(10 * time.Minute)}
 	if err := s.CreateOAuthState(ctx, st); err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func testOAuthStates(t *testing.T, s store.Store) {
 	if wins.Load() != 1 {
 		t.Fatalf("state consumed %d times, want once", wins.Load())
 	}
-	if got.Integration != "gong" || got.Name != "Acme" || got.ReturnTo != "/ui/" || len(got.Scopes) != 1 || got.ExpiresAt.IsZero() {
+	if got.Integration != "bramble" || got.Name != "Acme" || got.ReturnTo != "/ui/" || len(got.Scopes) != 1 || got.ExpiresAt.IsZero() {
 		t.Errorf("state = %+v", got)
 	}
 }

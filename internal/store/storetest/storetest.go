@@ -49,10 +49,10 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 
 func newAccount(name string) *store.Account {
 	return &store.Account{
-		Integration: "gong",
+		Integration: "bramble",
 		Name:        name,
-		BaseURL:     "https://api.gong.io",
-		Scopes:      []string{"api:calls:read:basic", "api:users:read"},
+		BaseURL:     "https://api.bramble.example",
+		Scopes:      []string{"contacts.read", "deals.read"},
 		Credentials: credentials.Upstream{Type: credentials.TypeAccessKey, AccessKey: "key-" + name, AccessKeySecret: "secret-" + name},
 	}
 }
@@ -76,13 +76,13 @@ func testAccountRoundTrip(t *testing.T, s store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Name != "acme" || got.Integration != "gong" || got.BaseURL != "https://api.gong.io" {
+	if got.Name != "acme" || got.Integration != "bramble" || got.BaseURL != "https://api.bramble.example" {
 		t.Errorf("got %+v", got)
 	}
 	if got.Credentials.AccessKey != "key-acme" || got.Credentials.AccessKeySecret != "secret-acme" {
 		t.Errorf("credentials did not round-trip: %+v", got.Credentials)
 	}
-	if fmt.Sprint(got.Scopes) != "[api:calls:read:basic api:users:read]" {
+	if fmt.Sprint(got.Scopes) != "[contacts.read deals.read]" {
 		t.Errorf("scopes = %v", got.Scopes)
 	}
 	if _, err := s.GetAccount(ctx, "no-such-id"); !errors.Is(err, store.ErrNotFound) {
@@ -256,7 +256,7 @@ func testLogs(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	for i := 0; i < 5; i++ {
 		e := &store.LogEntry{
-			ServerID: "srv-" + fmt.Sprint(i%2), AccountID: "acc", RPCMethod: "tools/call", Tool: "list_all_gong_calls",
+			ServerID: "srv-" + fmt.Sprint(i%2), AccountID: "acc", RPCMethod: "tools/call", Tool: "list_all_bramble_contacts",
 			ClientName: "test", ClientVersion: "1", Status: []string{"ok", "error"}[i%2], HTTPStatus: 200, UpstreamStatus: 200 + i,
 			Duration: time.Duration(i+1) * time.Millisecond,
 		}
