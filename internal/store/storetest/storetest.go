@@ -31,6 +31,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Logs", testLogs},
 		{"ConcurrentWrites", testConcurrentWrites},
 		{"ConcurrentLogs", testConcurrentLogs},
+		{"LogsCleaned", testLogsCleaned},
 		{"Settings", testSettings},
 		{"Sessions", testSessions},
 		{"AccountByExternalID", testAccountByExternalID},
