@@ -285,6 +285,8 @@ func (a *App) routes() http.Handler {
 		PublicURL: a.publicURL,
 		Connect:   a.Connect,
 		OAuth:     a.oauth,
+
+		TrustForwardedFor: a.cfg.AuthLimiter.TrustForwardedFor,
 	})
 	if err != nil {
 		panic(err) // embedded templates that do not parse: a build bug

@@ -78,7 +78,7 @@ type env struct {
 	tokenID  string
 }
 
-func newEnv(t *testing.T, publicURL string) *env {
+func newEnv(t *testing.T, publicURL string, with ...func(*Options)) *env {
 	t.Helper()
 	ciph, err := credentials.NewCipher(bytes.Repeat([]byte{7}, 32))
 	if err != nil {
@@ -100,7 +100,11 @@ func newEnv(t *testing.T, publicURL string) *env {
 		Store: db, Catalog: catalog{}, Now: clk.Now, PublicURL: pub,
 		CheckBaseURL: func(string, string) error { return nil },
 	})
-	h, err := New(Options{Store: db, Service: svc, Now: clk.Now, PublicURL: pub, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	opts := Options{Store: db, Service: svc, Now: clk.Now, PublicURL: pub, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	for _, f := range with {
+		f(&opts)
+	}
+	h, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
