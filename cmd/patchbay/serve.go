@@ -43,6 +43,7 @@ func runServe(args []string) error {
 	oauthOn := fs.Bool("oauth", envOr("PATCHBAY_OAUTH_ENABLED", "true") == "true", "be an OAuth authorization server for MCP clients (ChatGPT, Claude): discovery, /oauth/*, /mcp/oauth[/{id}]; needs --public-url at the root of an https host (env PATCHBAY_OAUTH_ENABLED=false turns it off)")
 	oauthRedirects := fs.String("oauth-redirects", envOr("PATCHBAY_OAUTH_REDIRECTS", ""), "comma-separated redirect URI allowlist for OAuth clients: https://host/path, https://host/prefix*, https://* (any), loopback (env PATCHBAY_OAUTH_REDIRECTS; default: ChatGPT's and Claude's callbacks and loopback)")
 	sdkOnly := fs.Bool("mcp-sdk-only", envOr("PATCHBAY_MCP_SDK_ONLY", "") == "true", "answer every MCP request through the go-sdk, turning off the fast path for plain tools/list and tools/call (same answers, about twice the CPU; env PATCHBAY_MCP_SDK_ONLY=true)")
+	metricsToken := fs.String("metrics-token", envOr("PATCHBAY_METRICS_TOKEN", ""), "bearer credential GET /metrics requires; empty leaves it open (env PATCHBAY_METRICS_TOKEN, preferred: a flag shows in ps)")
 	var gongApp oauthFlags
 	gongApp.register(fs, "gong")
 	if err := fs.Parse(args); err != nil {
@@ -82,6 +83,7 @@ func runServe(args []string) error {
 		CleanupInterval:            *cleanupInterval,
 		OAuth:                      oauthCfg,
 		MCPSDKOnly:                 *sdkOnly,
+		MetricsToken:               *metricsToken,
 		Logger:                     log,
 	})
 	if err != nil {

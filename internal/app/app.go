@@ -66,6 +66,8 @@ type Config struct {
 	MCPSDKOnly bool
 	// SSEKeepAlive: see mcp.Options.
 	SSEKeepAlive time.Duration
+	// MetricsToken, if set, is the bearer credential GET /metrics needs.
+	MetricsToken string
 	Logger       *slog.Logger
 	Version      string
 	Now          func() time.Time
@@ -274,7 +276,7 @@ func (a *App) routes() http.Handler {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("GET /readyz", a.ready)
-	mux.Handle("GET /metrics", a.Metrics.Handler())
+	mux.Handle("GET /metrics", metrics.RequireBearer(a.cfg.MetricsToken, a.Metrics.Handler()))
 	mux.Handle("GET /integrated-account/connect/{integration}", adminAPI.RequireToken(a.Connect.StartHandler()))
 	mux.Handle("GET /integrated-account/connect/{integration}/callback", a.Connect.CallbackHandler())
 	dashboard, err := web.New(web.Options{
