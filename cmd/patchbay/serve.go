@@ -44,6 +44,9 @@ func runServe(args []string) error {
 	oauthRedirects := fs.String("oauth-redirects", envOr("PATCHBAY_OAUTH_REDIRECTS", ""), "comma-separated redirect URI allowlist for OAuth clients: https://host/path, https://host/prefix*, https://* (any), loopback (env PATCHBAY_OAUTH_REDIRECTS; default: ChatGPT's and Claude's callbacks and loopback)")
 	sdkOnly := fs.Bool("mcp-sdk-only", envOr("PATCHBAY_MCP_SDK_ONLY", "") == "true", "answer every MCP request through the go-sdk, turning off the fast path for plain tools/list and tools/call (same answers, about twice the CPU; env PATCHBAY_MCP_SDK_ONLY=true)")
 	metricsToken := fs.String("metrics-token", envOr("PATCHBAY_METRICS_TOKEN", ""), "bearer credential GET /metrics requires; empty leaves it open (env PATCHBAY_METRICS_TOKEN, preferred: a flag shows in ps)")
+	sseTotal := fs.Int("sse-max", envInt("PATCHBAY_SSE_MAX", 1000), "most legacy SSE streams open at once on this replica (env PATCHBAY_SSE_MAX)")
+	ssePerServer := fs.Int("sse-max-per-server", envInt("PATCHBAY_SSE_MAX_PER_SERVER", 100), "most legacy SSE streams of one MCP server on this replica (env PATCHBAY_SSE_MAX_PER_SERVER)")
+	ssePerSource := fs.Int("sse-max-per-source", envInt("PATCHBAY_SSE_MAX_PER_SOURCE", 50), "most legacy SSE streams from one source address on this replica (env PATCHBAY_SSE_MAX_PER_SOURCE)")
 	var gongApp oauthFlags
 	gongApp.register(fs, "gong")
 	if err := fs.Parse(args); err != nil {
@@ -59,6 +62,9 @@ func runServe(args []string) error {
 	}
 	if *cleanupInterval <= 0 {
 		return fmt.Errorf("--cleanup-interval must be positive")
+	}
+	if *sseTotal <= 0 || *ssePerServer <= 0 || *ssePerSource <= 0 {
+		return fmt.Errorf("--sse-max, --sse-max-per-server and --sse-max-per-source must be positive")
 	}
 	key, err := db.key(false)
 	if err != nil {
@@ -84,6 +90,7 @@ func runServe(args []string) error {
 		OAuth:                      oauthCfg,
 		MCPSDKOnly:                 *sdkOnly,
 		MetricsToken:               *metricsToken,
+		SSE:                        mcp.SSELimits{Total: *sseTotal, PerServer: *ssePerServer, PerSource: *ssePerSource},
 		Logger:                     log,
 	})
 	if err != nil {

@@ -66,6 +66,8 @@ type Config struct {
 	MCPSDKOnly bool
 	// SSEKeepAlive: see mcp.Options.
 	SSEKeepAlive time.Duration
+	// SSE caps legacy SSE streams: see mcp.SSELimits.
+	SSE mcp.SSELimits
 	// MetricsToken, if set, is the bearer credential GET /metrics needs.
 	MetricsToken string
 	Logger       *slog.Logger
@@ -250,6 +252,7 @@ func (a *App) routes() http.Handler {
 		OAuth:                      a.oauthVerifier(),
 		SDKOnly:                    a.cfg.MCPSDKOnly,
 		SSEKeepAlive:               a.cfg.SSEKeepAlive,
+		SSE:                        a.cfg.SSE,
 	})
 	adminAPI := api.New(api.Options{
 		Store:         a.Store,

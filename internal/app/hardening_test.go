@@ -1,10 +1,16 @@
 package app_test
 
 import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/patchbay-dev/patchbay/internal/app"
+	"github.com/patchbay-dev/patchbay/internal/mcp"
 )
 
 // Finding 13: with PATCHBAY_METRICS_TOKEN set, /metrics needs it.
@@ -28,5 +34,85 @@ func TestMetricsNeedTheirToken(t *testing.T) {
 	}
 	if got := get("Bearer metrics-s3cret"); got != http.StatusOK {
 		t.Errorf("right credential: %d, want 200", got)
+	}
+}
+
+// openSSE opens a legacy SSE stream and reads its endpoint event; it
+// answers the response (status 200) or the refusal's status.
+func openSSE(t *testing.T, ctx context.Context, mcpURL, from string) (*http.Response, int) {
+	t.Helper()
+	req, _ := http.NewRequestWithContext(ctx, "GET", mcpURL+"/sse", nil)
+	if from != "" {
+		req.Header.Set("X-Forwarded-For", from)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
+		return nil, resp.StatusCode
+	}
+	line, err := bufio.NewReader(resp.Body).ReadString('\n')
+	if err != nil || line != "event: endpoint\n" {
+		t.Fatalf("first line %q, %v", line, err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	return resp, http.StatusOK
+}
+
+// Finding 7: one read-only URL filled the one global cap of legacy SSE
+// streams and every other server got 503; deleting a server left its
+// streams open.
+func TestLegacySSECappedPerServerAndSource(t *testing.T) {
+	e := newEnvWith(t, envOptions{config: func(c *app.Config) {
+		c.SSE = mcp.SSELimits{PerServer: 3, PerSource: 4, Total: 100}
+		c.AuthLimiter.TrustForwardedFor = true
+	}})
+	a, b := e.server(map[string]any{}), e.server(map[string]any{})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for i := range 3 {
+		if _, st := openSSE(t, ctx, a.URL, fmt.Sprintf("198.51.100.%d", i+1)); st != http.StatusOK {
+			t.Fatalf("stream %d of server a: %d", i, st)
+		}
+	}
+	if _, st := openSSE(t, ctx, a.URL, "198.51.100.9"); st != http.StatusServiceUnavailable {
+		t.Errorf("fourth stream of server a: %d, want 503", st)
+	}
+	if _, st := openSSE(t, ctx, b.URL, "198.51.100.9"); st != http.StatusOK {
+		t.Errorf("server b while a is full: %d, want 200", st)
+	}
+	// Per source: 203.0.113.5 may hold 4, across servers.
+	c := e.server(map[string]any{})
+	for i := range 3 {
+		if _, st := openSSE(t, ctx, c.URL, "203.0.113.5"); st != http.StatusOK {
+			t.Fatalf("stream %d from one address: %d", i, st)
+		}
+	}
+	if _, st := openSSE(t, ctx, b.URL, "203.0.113.5"); st != http.StatusOK {
+		t.Fatalf("fourth stream from one address: %d", st)
+	}
+	if _, st := openSSE(t, ctx, b.URL, "203.0.113.5"); st != http.StatusServiceUnavailable {
+		t.Errorf("fifth stream from one address: %d, want 503", st)
+	}
+}
+
+func TestLegacySSEClosesWhenServerDeleted(t *testing.T) {
+	e := newEnvWith(t, envOptions{config: func(c *app.Config) {
+		c.SSE = mcp.SSELimits{Recheck: 50 * time.Millisecond}
+		c.SSEKeepAlive = -1
+	}})
+	srv := e.server(map[string]any{})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	resp, _ := openSSE(t, ctx, srv.URL, "")
+	e.mustAPI("DELETE", "/integrated-account/"+e.account+"/mcp/"+srv.ID, nil, http.StatusOK, nil)
+	ended := make(chan error, 1)
+	go func() { _, err := io.Copy(io.Discard, resp.Body); ended <- err }()
+	select {
+	case <-ended:
+	case <-ctx.Done():
+		t.Fatal("the stream of a deleted server stayed open")
 	}
 }

@@ -89,6 +89,8 @@ type Options struct {
 	// line (0: 25 s; negative: never), so proxies that close idle
 	// connections (nginx after 60 s by default) leave it open.
 	SSEKeepAlive time.Duration
+	// SSE caps legacy SSE streams per process, server and source (sse.go).
+	SSE SSELimits
 	// SDKOnly sends every request through the go-sdk, turning off the fast
 	// path for plain tools/list and tools/call (fastpath.go); for the test
 	// that compares the two, and as an escape hatch.
