@@ -266,13 +266,3 @@ func newFetcher(cfg CIMDConfig) *http.Client {
 		},
 	}
 }
-
-// cgnat is the carrier-grade NAT range (RFC 6598), private in practice.
-var cgnat = netip.MustParsePrefix("100.64.0.0/10")
-
-// publicAddr reports whether an address is a public unicast one.
-func publicAddr(a netip.Addr) bool {
-	a = a.Unmap()
-	return a.IsValid() && a.IsGlobalUnicast() && !a.IsPrivate() && !a.IsLoopback() && !a.IsLinkLocalUnicast() &&
-		!cgnat.Contains(a) && !(a.Is6() && (a.Is4In6() || netip.MustParsePrefix("64:ff9b::/96").Contains(a)))
-}
