@@ -193,6 +193,10 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		ActiveServers: func(ctx context.Context) (int, error) { return db.CountActiveServers(ctx, cfg.Now()) },
 	})
 	up.Observe = m.ObserveUpstream
+	// One failed-token limiter for the MCP endpoint and OAuth's token
+	// look-ups (discovery paths, the authorize resource).
+	tokenGuard := mcp.NewFailureLimiter(cfg.AuthLimiter)
+	cfg.AuthLimiter.Shared = tokenGuard
 	a := &App{cfg: cfg, Store: db, Catalog: catalog, Upstream: up, Metrics: m, started: time.Now()}
 	a.Connect = connect.New(connect.Options{
 		Store:        db,
@@ -210,6 +214,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		} else if a.oauth, err = oauth.New(oauth.Config{
 			Store: db, PublicURL: cfg.PublicURL, AccessTTL: cfg.OAuth.AccessTTL, Redirects: cfg.OAuth.Redirects, CIMD: cfg.OAuth.CIMD,
 			AutoApprove: cfg.OAuth.AutoApprove, CredentialLive: web.CredentialLive(db), TrustForwardedFor: cfg.AuthLimiter.TrustForwardedFor,
+			TokenGuard: tokenGuard,
 			Logger: cfg.Logger, Now: cfg.Now,
 		}); err != nil {
 			db.Close()

@@ -6,11 +6,15 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/patchbay-dev/patchbay/internal/app"
+	"github.com/patchbay-dev/patchbay/internal/credentials"
 	"github.com/patchbay-dev/patchbay/internal/mcp"
+	gongsandbox "github.com/patchbay-dev/patchbay/internal/sandbox/gong"
 )
 
 // Finding 13: with PATCHBAY_METRICS_TOKEN set, /metrics needs it.
@@ -114,5 +118,51 @@ func TestLegacySSEClosesWhenServerDeleted(t *testing.T) {
 	case <-ended:
 	case <-ctx.Done():
 		t.Fatal("the stream of a deleted server stayed open")
+	}
+}
+
+// Finding 10, end to end: 100 parallel unknown tokens from one address
+// are mostly refused without a look-up, and a valid URL from that address
+// works again within 60 s.
+func TestSecurityParallelGuessesCountedInFlight(t *testing.T) {
+	clk := gongsandbox.NewClock(time.Now())
+	e := newEnvWith(t, envOptions{config: func(c *app.Config) {
+		c.AuthLimiter = mcp.LimiterConfig{Now: clk.Now, Sleep: func(context.Context, time.Duration) {}}
+	}})
+	live := e.server(map[string]any{})
+	list := `{"jsonrpc":"2.0","id":1,"method":"tools/list"}`
+	statuses := make([]int, 100)
+	var wg sync.WaitGroup
+	for i := range statuses {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			bad := e.url + "/mcp/" + credentials.NewToken(credentials.MCPTokenPrefix)
+			req, _ := http.NewRequest("POST", bad, strings.NewReader(list))
+			req.Header.Set("Content-Type", "application/json")
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				return
+			}
+			res.Body.Close()
+			statuses[i] = res.StatusCode
+		}()
+	}
+	wg.Wait()
+	looked, refused := 0, 0
+	for _, st := range statuses {
+		switch st {
+		case http.StatusNotFound:
+			looked++
+		case http.StatusTooManyRequests:
+			refused++
+		}
+	}
+	if looked > 30 || looked+refused != 100 {
+		t.Errorf("%d looked up (404), %d refused (429) of 100; want at most 30 look-ups and the rest refused", looked, refused)
+	}
+	clk.Advance(60 * time.Second)
+	if got := observe(t, nil, "POST", live.URL, list, nil); got.Status != http.StatusOK {
+		t.Errorf("a valid URL from that address a minute later: %d, want 200", got.Status)
 	}
 }

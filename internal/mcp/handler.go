@@ -256,6 +256,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	// From here on every kind of URL is served alike. The client's bearer
 	// has done its job: it goes no further (not upstream, not to tools).
+	h.limiter.succeed(src)
 	r.Header.Del("Authorization")
 	set, ok := h.opts.Catalog.ToolSet(acct.Integration)
 	if !ok {

@@ -43,6 +43,9 @@ type LimiterConfig struct {
 	Sleep func(ctx context.Context, d time.Duration)
 	// Now is the limiter's clock (default time.Now).
 	Now func() time.Time
+	// Shared, if set, is the limiter to use (its own config applies): one
+	// limiter for the MCP endpoint and internal/oauth's token look-ups.
+	Shared *FailureLimiter
 }
 
 // maxSources bounds the limiter's memory; beyond it the sources with the
@@ -64,6 +67,9 @@ type leak struct {
 }
 
 func newFailureLimiter(cfg LimiterConfig) *failureLimiter {
+	if cfg.Shared != nil {
+		return cfg.Shared
+	}
 	if cfg.Free <= 0 {
 		cfg.Free = 10
 	}
@@ -119,34 +125,34 @@ func (l *failureLimiter) current(src string, now time.Time) float64 {
 
 // admit decides what to do with a request from src before its token is
 // looked at: refuse it (retryAfter > 0) or let it through after delay.
+// A request let through is counted as a failure at once, before its
+// look-up, and refunded by succeed: parallel guesses are counted as they
+// arrive, so a burst is mostly refused without a look-up and cannot push
+// the source's count far beyond Refuse (which would lock out valid URLs
+// behind the same address for long).
 func (l *failureLimiter) admit(src string) (delay, retryAfter time.Duration) {
 	if l.cfg.Disabled {
 		return 0, 0
 	}
 	now := l.cfg.Now()
 	l.mu.Lock()
+	defer l.mu.Unlock()
 	level := l.current(src, now)
-	l.mu.Unlock()
 	// The latest failure counts whole until it is forgiven: Refuse failures
 	// in quick succession (level just under Refuse) refuse the next request.
 	if over := level - float64(l.cfg.Refuse-1); over > 0 {
 		return 0, max(time.Duration(over*float64(l.cfg.Forgive)), time.Second)
 	}
+	l.charge(src, level, now)
 	if over := level - float64(l.cfg.Free); over > 0 {
 		return min(time.Duration(over*float64(l.cfg.Step)), l.cfg.MaxDelay), 0
 	}
 	return 0, 0
 }
 
-// fail records a failed check from src.
-func (l *failureLimiter) fail(src string) {
-	if l.cfg.Disabled {
-		return
-	}
-	now := l.cfg.Now()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	level := l.current(src, now)
+// charge adds one failure to src, whose current level is level; l.mu must
+// be held.
+func (l *failureLimiter) charge(src string, level float64, now time.Time) {
 	if level == 0 && len(l.sources) >= maxSources {
 		l.sweep(now)
 		if len(l.sources) >= maxSources {
@@ -155,6 +161,44 @@ func (l *failureLimiter) fail(src string) {
 	}
 	l.sources[src] = &leak{level: level + 1, at: now}
 }
+
+// fail records that a request admit let through failed its check: the
+// failure admit counted stands. (Kept so that each failing path says so.)
+func (l *failureLimiter) fail(string) {}
+
+// succeed refunds the failure admit counted for a request whose token
+// named a server (or that brought no token to check).
+func (l *failureLimiter) succeed(src string) {
+	if l.cfg.Disabled {
+		return
+	}
+	now := l.cfg.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if level := l.current(src, now); level > 0 {
+		l.sources[src].level = max(level-1, 0)
+	}
+}
+
+// AdmitLookup lets internal/oauth put its token look-ups (discovery paths,
+// the authorize resource) behind this limiter: refused (retryAfter > 0)
+// means answer 429 without a look-up; otherwise one failure is counted,
+// refunded by LookupFound.
+func (l *failureLimiter) AdmitLookup(src string) (retryAfter time.Duration) {
+	_, retryAfter = l.admit(src)
+	return retryAfter
+}
+
+// LookupFound refunds AdmitLookup's failure: the token named a server.
+func (l *failureLimiter) LookupFound(src string) { l.succeed(src) }
+
+// FailureLimiter is the failed-token limiter, to share with internal/oauth
+// (LimiterConfig.Shared).
+type FailureLimiter = failureLimiter
+
+// NewFailureLimiter makes a limiter to share between the MCP endpoint and
+// internal/oauth.
+func NewFailureLimiter(cfg LimiterConfig) *FailureLimiter { return newFailureLimiter(cfg) }
 
 // sweep forgets sources whose failures have all been forgiven.
 func (l *failureLimiter) sweep(now time.Time) {
