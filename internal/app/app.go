@@ -215,7 +215,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 			Store: db, PublicURL: cfg.PublicURL, AccessTTL: cfg.OAuth.AccessTTL, Redirects: cfg.OAuth.Redirects, CIMD: cfg.OAuth.CIMD,
 			AutoApprove: cfg.OAuth.AutoApprove, CredentialLive: web.CredentialLive(db), TrustForwardedFor: cfg.AuthLimiter.TrustForwardedFor,
 			TokenGuard: tokenGuard,
-			Logger: cfg.Logger, Now: cfg.Now,
+			Logger:     cfg.Logger, Now: cfg.Now,
 		}); err != nil {
 			db.Close()
 			return nil, err
