@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
 	"github.com/patchbay-dev/patchbay/internal/app"
 	"github.com/patchbay-dev/patchbay/internal/credentials"
 	"github.com/patchbay-dev/patchbay/internal/mcp"
@@ -164,5 +166,60 @@ func TestSecurityParallelGuessesCountedInFlight(t *testing.T) {
 	clk.Advance(60 * time.Second)
 	if got := observe(t, nil, "POST", live.URL, list, nil); got.Status != http.StatusOK {
 		t.Errorf("a valid URL from that address a minute later: %d, want 200", got.Status)
+	}
+}
+
+// Finding 15: config.allow_credits: false leaves the tools that spend
+// Gong credits out of tools/list and refuses them on tools/call, without
+// an upstream call; absent, a server keeps them (and an update keeps the
+// setting).
+func TestAllowCreditsFilter(t *testing.T) {
+	e := newEnv(t)
+	const creditTool = "list_all_gong_entities_get_briefs"
+	listed := func(url string) (bool, *sdk.ClientSession) {
+		cs := e.connect(url, nil)
+		res, err := cs.ListTools(context.Background(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tl := range res.Tools {
+			if tl.Name == creditTool {
+				return true, cs
+			}
+		}
+		return false, cs
+	}
+	if ok, _ := listed(e.server(map[string]any{}).URL); !ok {
+		t.Fatalf("a default server lacks %s", creditTool)
+	}
+	var c struct {
+		created
+		Config struct {
+			AllowCredits bool `json:"allow_credits"`
+		} `json:"config"`
+	}
+	e.mustAPI("POST", "/integrated-account/"+e.account+"/mcp", map[string]any{"name": "no credits", "config": map[string]any{"allow_credits": false}}, http.StatusCreated, &c)
+	if c.Config.AllowCredits {
+		t.Error("the created server says allow_credits true")
+	}
+	ok, cs := listed(c.URL)
+	if ok {
+		t.Errorf("%s listed with allow_credits false", creditTool)
+	}
+	before := e.upstream.Load()
+	res, err := cs.CallTool(context.Background(), &sdk.CallToolParams{Name: creditTool, Arguments: map[string]any{"workspaceId": "1", "crmEntityId": "x", "briefName": "b"}})
+	if err == nil && !res.IsError {
+		t.Errorf("%s was callable with allow_credits false", creditTool)
+	}
+	if e.upstream.Load() != before {
+		t.Error("the excluded tool reached upstream")
+	}
+	// An update without the field keeps it; a wrong type is refused.
+	e.mustAPI("PATCH", "/integrated-account/"+e.account+"/mcp/"+c.ID, map[string]any{"config": map[string]any{"methods": []string{"read"}}}, http.StatusOK, nil)
+	if ok, _ := listed(c.URL); ok {
+		t.Error("an update without allow_credits brought the credit tools back")
+	}
+	if st, _ := e.api("PATCH", "/integrated-account/"+e.account+"/mcp/"+c.ID, `{"config":{"allow_credits":"no"}}`); st != http.StatusBadRequest {
+		t.Errorf("allow_credits \"no\": %d, want 400", st)
 	}
 }

@@ -469,7 +469,7 @@ func lenientAccept(r *http.Request) {
 }
 
 func filterOf(cfg store.ServerConfig) tools.Filter {
-	return tools.Filter{Methods: cfg.Methods, Tags: cfg.Tags}
+	return tools.FilterOf(cfg)
 }
 
 // splitToken takes "/mcp/{token}[/rest]" apart.

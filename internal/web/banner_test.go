@@ -1,10 +1,13 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/patchbay-dev/patchbay/internal/credentials"
 )
 
 // Finding 14: text from ?connect_error= was shown in a banner (escaped,
@@ -26,5 +29,36 @@ func TestConnectErrorBannerShowsOnlyPatchbaysText(t *testing.T) {
 		if strings.Contains(a.body, "555 0100") {
 			t.Errorf("connect_error=%q: the crafted text is on the page", tc.code)
 		}
+	}
+}
+
+// The server form's "leave out tools that spend vendor credits" box is
+// config.allow_credits: false.
+func TestServerFormNoCredits(t *testing.T) {
+	e := newEnv(t, "")
+	b := e.browser().signedIn()
+	acct := e.account("acme")
+	base := "/ui/accounts/" + acct.ID
+	a := b.post(base+"/servers", base+"/servers", url.Values{"name": {"no credits"}, "methods": {"read"}, "no_credits": {"1"}, "expires": {"never"}})
+	wantStatus(t, "create", a, http.StatusCreated)
+	m := mcpURLRE.FindStringSubmatch(a.body)
+	if m == nil {
+		t.Fatalf("no URL on the created page:\n%s", a.body)
+	}
+	srv, err := e.store.ServerByTokenHash(context.Background(), credentials.HashToken(m[2]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !srv.Config.NoCredits {
+		t.Error("the box did not leave the credit tools out")
+	}
+	if edit := b.get(base + "/servers/" + srv.ID); !strings.Contains(edit.body, `name="no_credits" value="1" checked`) {
+		t.Error("the edit form does not show the box checked")
+	}
+	if p := b.get(base + "/preview?methods=read&no_credits=1"); strings.Contains(p.body, "list_all_gong_entities_get_briefs") {
+		t.Error("the preview lists a credit tool with the box checked")
+	}
+	if p := b.get(base + "/preview?methods=read"); !strings.Contains(p.body, "list_all_gong_entities_get_briefs") {
+		t.Error("the preview lacks the credit tool without the box (the check above proves nothing)")
 	}
 }
