@@ -29,12 +29,13 @@ var ErrTooManyFailures = errors.New("too many unknown MCP URLs from this address
 // endpoint's failed-token limiter): a token URL in a discovery path or an
 // authorize resource is a guess like any other.
 type TokenGuard interface {
-	// AdmitLookup counts a failed look-up for src up front; a positive
-	// retryAfter refuses the look-up.
+	// AdmitLookup is asked before a look-up; a positive retryAfter
+	// refuses it. An admitted look-up must end with LookupDone.
 	AdmitLookup(src string) (retryAfter time.Duration)
-	// LookupFound refunds it: the token named a server (even one this
-	// URL does not serve, such as a server with OAuth off).
-	LookupFound(src string)
+	// LookupDone ends it: found means the token named a server (even one
+	// this URL does not serve, such as a server with OAuth off), which is
+	// not a failure.
+	LookupDone(src string, found bool)
 }
 
 // Resource is a known protected resource.
@@ -121,7 +122,8 @@ func (s *Server) ResolvePath(ctx context.Context, path string) (*Resource, error
 
 // lookupToken finds the server of an MCP token behind the TokenGuard. An
 // unknown or expired token is a failure of the source in ctx (WithSource);
-// a token that names a server is not, whatever the caller makes of it.
+// a token that names a server is not, whatever the caller makes of it. (A
+// store error counts as a failure too: rare, and it must end the look-up.)
 func (s *Server) lookupToken(ctx context.Context, tok string) (*store.Server, error) {
 	g, src := s.cfg.TokenGuard, sourceOf(ctx)
 	if g != nil {
@@ -130,11 +132,11 @@ func (s *Server) lookupToken(ctx context.Context, tok string) (*store.Server, er
 		}
 	}
 	srv, err := s.store.ServerByTokenHash(ctx, credentials.HashToken(tok))
+	if g != nil {
+		g.LookupDone(src, err == nil && !srv.Expired(s.now()))
+	}
 	if err != nil {
 		return nil, notFound(err)
-	}
-	if g != nil && !srv.Expired(s.now()) {
-		g.LookupFound(src)
 	}
 	return srv, nil
 }
