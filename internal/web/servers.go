@@ -49,7 +49,7 @@ type serverForm struct {
 	RequireAPIToken bool
 	HideMissing     bool
 	SearchFetch     bool
-	NoCredits       bool // leave out the tools that spend vendor credits
+	NoCredits       bool   // leave out the tools that spend vendor credits
 	Expires         string // an expiryChoices value, or "keep" when editing
 	ExpiresAt       string // datetime-local text, UTC
 	// Budget: calls per minute and per UTC day, as typed ("" or 0: no cap).
