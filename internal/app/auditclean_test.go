@@ -90,4 +90,3 @@ func testAuditEntriesSurviveBadInput(t *testing.T, e *env) {
 		t.Errorf("%d entries for the NUL client name, cleaned to \"evilclient\"; want 25 (%v)", byClient["evilclient"], byClient)
 	}
 }
-
