@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"unicode/utf8"
 )
@@ -37,25 +36,9 @@ func testAuditEntriesSurviveBadInput(t *testing.T, e *env) {
 			reqs = append(reqs, sent{"bad", `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"evil\u0000client","version":"1\u0000"}}}`})
 		}
 	}
-	statuses := make([]int, len(reqs))
-	var wg sync.WaitGroup
-	for i, r := range reqs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			req, _ := http.NewRequest("POST", srv.URL, strings.NewReader(r.body))
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Accept", "application/json, text/event-stream")
-			req.Header.Set("User-Agent", r.ua)
-			res, err := http.DefaultClient.Do(req)
-			if err != nil {
-				return
-			}
-			res.Body.Close()
-			statuses[i] = res.StatusCode
-		}()
-	}
-	wg.Wait()
+	statuses := postAll(len(reqs), func(i int) (string, string, string) {
+		return srv.URL, reqs[i].body, reqs[i].ua
+	})
 	var logs struct {
 		Result []struct {
 			Method     string `json:"method"`

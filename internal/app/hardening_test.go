@@ -133,24 +133,9 @@ func TestSecurityParallelGuessesCountedInFlight(t *testing.T) {
 	}})
 	live := e.server(map[string]any{})
 	list := `{"jsonrpc":"2.0","id":1,"method":"tools/list"}`
-	statuses := make([]int, 100)
-	var wg sync.WaitGroup
-	for i := range statuses {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			bad := e.url + "/mcp/" + credentials.NewToken(credentials.MCPTokenPrefix)
-			req, _ := http.NewRequest("POST", bad, strings.NewReader(list))
-			req.Header.Set("Content-Type", "application/json")
-			res, err := http.DefaultClient.Do(req)
-			if err != nil {
-				return
-			}
-			res.Body.Close()
-			statuses[i] = res.StatusCode
-		}()
-	}
-	wg.Wait()
+	statuses := postAll(100, func(int) (string, string, string) {
+		return e.url + "/mcp/" + credentials.NewToken(credentials.MCPTokenPrefix), list, ""
+	})
 	looked, refused := 0, 0
 	for _, st := range statuses {
 		switch st {
@@ -222,4 +207,32 @@ func TestAllowCreditsFilter(t *testing.T) {
 	if st, _ := e.api("PATCH", "/integrated-account/"+e.account+"/mcp/"+c.ID, `{"config":{"allow_credits":"no"}}`); st != http.StatusBadRequest {
 		t.Errorf("allow_credits \"no\": %d, want 400", st)
 	}
+}
+
+// postAll sends n MCP POSTs at once, the i-th to the URL with the body and
+// User-Agent request(i) gives, and answers their statuses (0: no answer).
+func postAll(n int, request func(i int) (url, body, userAgent string)) []int {
+	statuses := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			url, body, ua := request(i)
+			req, _ := http.NewRequest("POST", url, strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Accept", "application/json, text/event-stream")
+			if ua != "" {
+				req.Header.Set("User-Agent", ua)
+			}
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				return
+			}
+			res.Body.Close()
+			statuses[i] = res.StatusCode
+		}()
+	}
+	wg.Wait()
+	return statuses
 }

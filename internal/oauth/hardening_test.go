@@ -1,14 +1,11 @@
 package oauth_test
 
 import (
-	"bytes"
 	"context"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -19,7 +16,6 @@ import (
 	"github.com/patchbay-dev/patchbay/internal/mcp"
 	"github.com/patchbay-dev/patchbay/internal/oauth"
 	"github.com/patchbay-dev/patchbay/internal/store"
-	"github.com/patchbay-dev/patchbay/internal/store/sqlstore"
 )
 
 // Finding 11: discovery paths and the authorize resource looked tokens up
@@ -80,20 +76,7 @@ func newDocHost(t *testing.T) *docHost {
 }
 
 func newLimitedAS(t *testing.T, d *docHost) (*oauth.Server, store.Store) {
-	t.Helper()
-	cipher, _ := credentials.NewCipher(bytes.Repeat([]byte{3}, 32))
-	db, err := sqlstore.Open(context.Background(), filepath.Join(t.TempDir(), "p.db"), cipher)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	pool := x509.NewCertPool()
-	pool.AddCert(d.Certificate())
-	s, err := oauth.New(oauth.Config{Store: db, PublicURL: "https://pb.example", CIMD: oauth.CIMDConfig{RootCAs: pool, AllowLoopback: true, Timeout: 10 * time.Second}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s, db
+	return newASOn(t, d.Certificate(), true, 10*time.Second)
 }
 
 // Finding 8: metadata documents were fetched and stored with no limit:

@@ -57,18 +57,8 @@ func testLogsCleaned(t *testing.T, s store.Store) {
 		}
 	}
 	stored := map[string]*store.LogEntry{}
-	for before := int64(0); ; {
-		page, err := s.ListLogs(context.Background(), store.LogFilter{AccountID: a.ID, Limit: 1000, BeforeID: before})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(page) == 0 {
-			break
-		}
-		for _, e := range page {
-			stored[e.Tool] = e
-		}
-		before = page[len(page)-1].ID
+	for _, e := range allLogs(t, s, a.ID) {
+		stored[e.Tool] = e
 	}
 	if len(stored) != good+bad {
 		t.Errorf("%d entries stored, want %d", len(stored), good+bad)
@@ -92,5 +82,22 @@ func testLogsCleaned(t *testing.T, s store.Store) {
 		if ap.bad && !strings.HasPrefix(e.ClientName, "evilclient é") {
 			t.Errorf("bad entry's client name %.40q: want the NUL removed and the rest kept", e.ClientName)
 		}
+	}
+}
+
+// allLogs reads every entry of an account, page by page.
+func allLogs(t *testing.T, s store.Store, accountID string) []*store.LogEntry {
+	t.Helper()
+	var out []*store.LogEntry
+	for before := int64(0); ; {
+		page, err := s.ListLogs(context.Background(), store.LogFilter{AccountID: accountID, Limit: 1000, BeforeID: before})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page) == 0 {
+			return out
+		}
+		out = append(out, page...)
+		before = page[len(page)-1].ID
 	}
 }
