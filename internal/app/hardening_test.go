@@ -104,7 +104,7 @@ func TestLegacySSECappedPerServerAndSource(t *testing.T) {
 	}
 }
 
-func TestLegacySSEClosesWhenServerDeleted(t *testing.T) {
+func TestLegacySSEClosesWhenServerGoes(t *testing.T) {
 	e := newEnvWith(t, envOptions{config: func(c *app.Config) {
 		c.SSE = mcp.SSELimits{Recheck: 50 * time.Millisecond}
 		c.SSEKeepAlive = -1
@@ -112,15 +112,24 @@ func TestLegacySSEClosesWhenServerDeleted(t *testing.T) {
 	srv := e.server(map[string]any{})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	waitEnd := func(resp *http.Response, what string) {
+		ended := make(chan error, 1)
+		go func() { _, err := io.Copy(io.Discard, resp.Body); ended <- err }()
+		select {
+		case <-ended:
+		case <-ctx.Done():
+			t.Fatalf("the stream of %s stayed open", what)
+		}
+	}
 	resp, _ := openSSE(t, ctx, srv.URL, "")
 	e.mustAPI("DELETE", "/integrated-account/"+e.account+"/mcp/"+srv.ID, nil, http.StatusOK, nil)
-	ended := make(chan error, 1)
-	go func() { _, err := io.Copy(io.Discard, resp.Body); ended <- err }()
-	select {
-	case <-ended:
-	case <-ctx.Done():
-		t.Fatal("the stream of a deleted server stayed open")
-	}
+	waitEnd(resp, "a deleted server")
+
+	soon := e.clock.Now().Add(2 * time.Minute).UTC().Format(time.RFC3339)
+	expiring := e.server(map[string]any{"expires_at": soon})
+	resp, _ = openSSE(t, ctx, expiring.URL, "")
+	e.clock.Advance(3 * time.Minute)
+	waitEnd(resp, "an expired server")
 }
 
 // Finding 10, end to end: 100 parallel unknown tokens from one address
