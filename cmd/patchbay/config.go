@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -26,6 +27,20 @@ func envOr(name, def string) string {
 		return v
 	}
 	return def
+}
+
+// envInt returns the environment variable as an int, def when it is unset,
+// and 0 when it is not a number, which the callers refuse as not positive.
+func envInt(name string, def int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0
+	}
+	return n
 }
 
 // defaultDataDir is the per-user data directory: $XDG_DATA_HOME/patchbay or
@@ -134,12 +149,8 @@ func newLogger() *slog.Logger {
 // serveUntilSignal serves h on ln until SIGINT/SIGTERM, then drains
 // in-flight requests for up to 30 s.
 func serveUntilSignal(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger) error {
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	srv := newHTTPServer(h)
+	srv.ErrorLog = slog.NewLogLogger(log.Handler(), slog.LevelWarn)
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	errc := make(chan error, 1)

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"time"
 
@@ -52,7 +51,7 @@ func runDemo(args []string) error {
 	sandbox := gongsandbox.New(gongsandbox.Options{Seed: 1})
 	sandboxOrigin := "http://" + sbLn.Addr().String()
 	sandbox.SetBaseURL(sandboxOrigin)
-	sbSrv := &http.Server{Handler: sandbox, ReadHeaderTimeout: 10 * time.Second}
+	sbSrv := newHTTPServer(sandbox)
 	go sbSrv.Serve(sbLn)
 	defer sbSrv.Close()
 

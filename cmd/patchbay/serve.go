@@ -78,6 +78,10 @@ func runServe(args []string) error {
 	if err != nil {
 		return err
 	}
+	metricsToken := fs.String("metrics-token", envOr("PATCHBAY_METRICS_TOKEN", ""), "bearer credential GET /metrics requires; empty leaves it open (env PATCHBAY_METRICS_TOKEN, preferred: a flag shows in ps)")
+	sseTotal := fs.Int("sse-max", envInt("PATCHBAY_SSE_MAX", 1000), "most legacy SSE streams open at once on this replica (env PATCHBAY_SSE_MAX)")
+	ssePerServer := fs.Int("sse-max-per-server", envInt("PATCHBAY_SSE_MAX_PER_SERVER", 100), "most legacy SSE streams of one MCP server on this replica (env PATCHBAY_SSE_MAX_PER_SERVER)")
+	ssePerSource := fs.Int("sse-max-per-source", envInt("PATCHBAY_SSE_MAX_PER_SOURCE", 50), "most legacy SSE streams from one source address on this replica (env PATCHBAY_SSE_MAX_PER_SOURCE)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -91,6 +95,9 @@ func runServe(args []string) error {
 	}
 	if *cleanupInterval <= 0 {
 		return fmt.Errorf("--cleanup-interval must be positive")
+	}
+	if *sseTotal <= 0 || *ssePerServer <= 0 || *ssePerSource <= 0 {
+		return fmt.Errorf("--sse-max, --sse-max-per-server and --sse-max-per-source must be positive")
 	}
 	key, err := db.key(false)
 	if err != nil {
@@ -115,6 +122,8 @@ func runServe(args []string) error {
 		CleanupInterval:            *cleanupInterval,
 		OAuth:                      oauthCfg,
 		MCPSDKOnly:                 *sdkOnly,
+		MetricsToken:               *metricsToken,
+		SSE:                        mcp.SSELimits{Total: *sseTotal, PerServer: *ssePerServer, PerSource: *ssePerSource},
 		Logger:                     log,
 	})
 	if err != nil {

@@ -22,6 +22,7 @@ type configJSON struct {
 	SearchFetch            bool          `json:"search_fetch"`
 	Budget                 *store.Budget `json:"budget"`
 	OAuth                  bool          `json:"oauth"`
+	AllowCredits           bool          `json:"allow_credits"`
 }
 
 type serverJSON struct {
@@ -42,7 +43,7 @@ type serverJSON struct {
 }
 
 func toServerJSON(s *store.Server) serverJSON {
-	cfg := configJSON{Methods: s.Config.Methods, Tags: s.Config.Tags, RequireAPITokenAuth: s.Config.RequireAPITokenAuth, HideToolsMissingScopes: s.Config.HideToolsMissingScopes, SearchFetch: s.Config.SearchFetch, Budget: s.Config.Budget, OAuth: s.Config.OAuth}
+	cfg := configJSON{Methods: s.Config.Methods, Tags: s.Config.Tags, RequireAPITokenAuth: s.Config.RequireAPITokenAuth, HideToolsMissingScopes: s.Config.HideToolsMissingScopes, SearchFetch: s.Config.SearchFetch, Budget: s.Config.Budget, OAuth: s.Config.OAuth, AllowCredits: !s.Config.NoCredits}
 	if cfg.Methods == nil {
 		cfg.Methods = []string{}
 	}
@@ -64,6 +65,9 @@ type configBody struct {
 	Budget                 *store.Budget `json:"budget"`
 	// OAuth: absent keeps a server's current setting (off for new ones).
 	OAuth *bool `json:"oauth"`
+	// AllowCredits false leaves out the tools that spend vendor credits;
+	// absent keeps a server's current setting (allowed for new ones).
+	AllowCredits *bool `json:"allow_credits"`
 }
 
 func cleanList(field string, l []string) ([]string, error) {
@@ -89,6 +93,7 @@ func (c *configBody) toStore() (store.ServerConfig, error) {
 	cfg, err := ServerConfig(c.Methods, c.Tags, c.RequireAPITokenAuth, c.HideToolsMissingScopes)
 	cfg.SearchFetch = c.SearchFetch
 	cfg.OAuth = c.OAuth != nil && *c.OAuth
+	cfg.NoCredits = c.AllowCredits != nil && !*c.AllowCredits
 	if err == nil {
 		if qerr := quota.Check(c.Budget); qerr != nil {
 			return cfg, badRequest("config.%v", qerr)
@@ -215,6 +220,9 @@ func (a *API) patchServer(w http.ResponseWriter, r *http.Request) error {
 			}
 			if cb.OAuth == nil {
 				cfg.OAuth = srv.Config.OAuth
+			}
+			if cb.AllowCredits == nil {
+				cfg.NoCredits = srv.Config.NoCredits
 			}
 			c.Config = &cfg
 			c.SetBudget, c.Budget = true, cfg.Budget

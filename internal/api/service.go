@@ -195,7 +195,7 @@ func (s *Service) CheckFilter(acct *store.Account, cfg store.ServerConfig) error
 	if !ok {
 		return badRequest("the account's integration %q is not loaded", acct.Integration)
 	}
-	if len(set.Select(tools.Filter{Methods: cfg.Methods, Tags: cfg.Tags})) == 0 {
+	if len(set.Select(tools.FilterOf(cfg))) == 0 {
 		return badRequest("config.methods %v and config.tags %v together match no tool", cfg.Methods, cfg.Tags)
 	}
 	return nil
@@ -209,7 +209,7 @@ func (s *Service) PreviewTools(acct *store.Account, cfg store.ServerConfig) ([]*
 	if !ok {
 		return nil, badRequest("the account's integration %q is not loaded", acct.Integration)
 	}
-	selected := set.Select(tools.Filter{Methods: cfg.Methods, Tags: cfg.Tags})
+	selected := set.Select(tools.FilterOf(cfg))
 	if !cfg.HideToolsMissingScopes || acct.Scopes == nil {
 		return selected, nil
 	}

@@ -66,6 +66,10 @@ type Config struct {
 	MCPSDKOnly bool
 	// SSEKeepAlive: see mcp.Options.
 	SSEKeepAlive time.Duration
+	// SSE caps legacy SSE streams: see mcp.SSELimits.
+	SSE mcp.SSELimits
+	// MetricsToken, if set, is the bearer credential GET /metrics needs.
+	MetricsToken string
 	Logger       *slog.Logger
 	Version      string
 	Now          func() time.Time
@@ -200,6 +204,10 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		ActiveServers: func(ctx context.Context) (int, error) { return db.CountActiveServers(ctx, cfg.Now()) },
 	})
 	up.Observe = m.ObserveUpstream
+	// One failed-token limiter for the MCP endpoint and OAuth's token
+	// look-ups (discovery paths, the authorize resource).
+	tokenGuard := mcp.NewFailureLimiter(cfg.AuthLimiter)
+	cfg.AuthLimiter.Shared = tokenGuard
 	a := &App{cfg: cfg, Store: db, Catalog: catalog, Upstream: up, Metrics: m, started: time.Now()}
 	a.Connect = connect.New(connect.Options{
 		Store:        db,
@@ -218,7 +226,8 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		} else if a.oauth, err = oauth.New(oauth.Config{
 			Store: db, PublicURL: cfg.PublicURL, AccessTTL: cfg.OAuth.AccessTTL, Redirects: cfg.OAuth.Redirects, CIMD: cfg.OAuth.CIMD,
 			AutoApprove: cfg.OAuth.AutoApprove, CredentialLive: web.CredentialLive(db), TrustForwardedFor: cfg.AuthLimiter.TrustForwardedFor,
-			Logger: cfg.Logger, Now: cfg.Now,
+			TokenGuard: tokenGuard,
+			Logger:     cfg.Logger, Now: cfg.Now,
 		}); err != nil {
 			db.Close()
 			return nil, err
@@ -260,6 +269,7 @@ func (a *App) routes() http.Handler {
 		OAuth:                      a.oauthVerifier(),
 		SDKOnly:                    a.cfg.MCPSDKOnly,
 		SSEKeepAlive:               a.cfg.SSEKeepAlive,
+		SSE:                        a.cfg.SSE,
 	})
 	adminAPI := api.New(api.Options{
 		Store:         a.Store,
@@ -286,7 +296,7 @@ func (a *App) routes() http.Handler {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("GET /readyz", a.ready)
-	mux.Handle("GET /metrics", a.Metrics.Handler())
+	mux.Handle("GET /metrics", metrics.RequireBearer(a.cfg.MetricsToken, a.Metrics.Handler()))
 	mux.Handle("GET /integrated-account/connect/{integration}", adminAPI.RequireToken(a.Connect.StartHandler()))
 	mux.Handle("GET /integrated-account/connect/{integration}/callback", a.Connect.CallbackHandler())
 	dashboard, err := web.New(web.Options{
@@ -298,6 +308,7 @@ func (a *App) routes() http.Handler {
 		Connect:   a.Connect,
 		OAuth:     a.oauth,
 		Installed: a.Catalog.Installed(),
+		TrustForwardedFor: a.cfg.AuthLimiter.TrustForwardedFor,
 	})
 	if err != nil {
 		panic(err) // embedded templates that do not parse: a build bug

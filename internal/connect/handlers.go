@@ -26,7 +26,10 @@ func (s *Service) CallbackHandler() http.Handler {
 				fe = &FlowError{http.StatusInternalServerError, "something went wrong; the error was logged"}
 			}
 			if returnTo != "" {
-				redirect(w, r, returnTo, url.Values{"connect_error": {fe.Msg}})
+				// The dashboard shows only text Patchbay wrote, so the link
+				// carries a code, never a message (which anyone could craft).
+				s.opts.Logger.InfoContext(r.Context(), "connect: the flow failed", "integration", integ, "reason", fe.Msg)
+				redirect(w, r, returnTo, url.Values{"connect_error": {ErrorCode(fe)}})
 				return
 			}
 			page(w, fe.Status, "Connection failed", fe.Msg, "")
@@ -43,6 +46,32 @@ func (s *Service) CallbackHandler() http.Handler {
 		}
 		page(w, http.StatusOK, "Connected", "The account \""+acct.Name+"\" is connected. You can close this window.", acct.ID)
 	})
+}
+
+// ErrorText is the text of each connect_error code the callback hands the
+// dashboard: each is the start of the FlowError messages it stands for.
+var ErrorText = map[string]string{
+	"denied":            "the connection was not approved",
+	"refused":           "the authorization server refused",
+	"no_state":          "the callback carries no state: start the connection again from Patchbay",
+	"unknown_link":      "this connection link is unknown or was already used: start the connection again from Patchbay",
+	"expired":           "this connection link expired: start the connection again from Patchbay",
+	"wrong_integration": "the state belongs to another integration",
+	"no_code":           "the callback carries no authorization code",
+	"exchange_failed":   "exchanging the authorization code failed",
+	"bad_host":          "the token answer names an API host Patchbay will not call",
+	"failed":            "the connection did not complete",
+}
+
+// ErrorCode is the connect_error code of a failed flow ("failed" when no
+// more precise one fits).
+func ErrorCode(fe *FlowError) string {
+	for code, text := range ErrorText {
+		if strings.HasPrefix(fe.Msg, text) {
+			return code
+		}
+	}
+	return "failed"
 }
 
 func wantsJSON(r *http.Request) bool {

@@ -89,6 +89,8 @@ type Options struct {
 	// line (0: 25 s; negative: never), so proxies that close idle
 	// connections (nginx after 60 s by default) leave it open.
 	SSEKeepAlive time.Duration
+	// SSE caps legacy SSE streams per process, server and source (sse.go).
+	SSE SSELimits
 	// SDKOnly sends every request through the go-sdk, turning off the fast
 	// path for plain tools/list and tools/call (fastpath.go); for the test
 	// that compares the two, and as an escape hatch.
@@ -254,6 +256,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	// From here on every kind of URL is served alike. The client's bearer
 	// has done its job: it goes no further (not upstream, not to tools).
+	h.limiter.succeed(src)
 	r.Header.Del("Authorization")
 	set, ok := h.opts.Catalog.ToolSet(acct.Integration)
 	if !ok {
@@ -466,7 +469,7 @@ func lenientAccept(r *http.Request) {
 }
 
 func filterOf(cfg store.ServerConfig) tools.Filter {
-	return tools.Filter{Methods: cfg.Methods, Tags: cfg.Tags}
+	return tools.FilterOf(cfg)
 }
 
 // splitToken takes "/mcp/{token}[/rest]" apart.

@@ -109,7 +109,7 @@ func (b *boundedCache) store(key string, v any, size int) {
 }
 
 func filterKey(set *tools.Set, f tools.Filter) string {
-	return set.Integration.Name + "\x00" + set.Integration.Version + "\x00" + strings.Join(f.Methods, ",") + "\x00" + strings.Join(f.Tags, ",")
+	return set.Integration.Name + "\x00" + set.Integration.Version + "\x00" + f.Key()
 }
 
 func (h *Handler) sdkTools(set *tools.Set, f tools.Filter) []*sdk.Tool {

@@ -75,6 +75,7 @@ func (h *Handler) admitOAuth(w http.ResponseWriter, r *http.Request, rest, src s
 	tok, present := bearer(r)
 	if !present || tok == "" {
 		// The first request of every OAuth client: not a failure.
+		h.limiter.succeed(src)
 		h.oauthDenied(w, resourcePath, oauth.ErrInvalidToken, "this MCP server requires OAuth: Authorization: Bearer <access token>")
 		return nil, nil, "", false
 	}

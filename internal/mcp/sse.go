@@ -12,6 +12,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/patchbay-dev/patchbay/internal/clientip"
 	"github.com/patchbay-dev/patchbay/internal/store"
 	"github.com/patchbay-dev/patchbay/internal/tools"
 )
@@ -86,24 +87,78 @@ func (h *Handler) sessionMiddleware(next sdk.MethodHandler) sdk.MethodHandler {
 	}
 }
 
-// maxSSESessions bounds the hanging GETs of the legacy transport.
-const maxSSESessions = 1000
+// SSELimits bound the hanging GETs of the legacy SSE transport, so that
+// one URL or one address cannot take every stream; zero fields take the
+// defaults.
+type SSELimits struct {
+	Total     int // per process (default 1000)
+	PerServer int // per MCP server (default 100)
+	PerSource int // per source address (default 50)
+	// Recheck is how often an open stream re-reads its server by token
+	// hash, so it closes soon after the server is deleted, revoked or
+	// expires, on whichever replica that happened (default 2 s).
+	Recheck time.Duration
+}
+
+func (l SSELimits) withDefaults() SSELimits {
+	if l.Total <= 0 {
+		l.Total = 1000
+	}
+	if l.PerServer <= 0 {
+		l.PerServer = 100
+	}
+	if l.PerSource <= 0 {
+		l.PerSource = 50
+	}
+	if l.Recheck <= 0 {
+		l.Recheck = 2 * time.Second
+	}
+	return l
+}
 
 // sseStream is one legacy SSE session: the SDK transport and its state.
 type sseStream struct {
 	transport *sdk.SSEServerTransport
 	state     *session
 	ready     chan struct{} // closed once the session is registered
+	serverID  string
+	source    string
+}
+
+// sseFull says which cap a new stream of serverID from source would pass,
+// or "" if none. The caller holds sseMu; at most Total streams are walked.
+func (h *Handler) sseFull(lim SSELimits, serverID, source string) string {
+	if len(h.sse) >= lim.Total {
+		return "too many open SSE sessions"
+	}
+	perServer, perSource := 0, 0
+	for _, st := range h.sse {
+		if st.serverID == serverID {
+			perServer++
+		}
+		if st.source == source {
+			perSource++
+		}
+	}
+	switch {
+	case perServer >= lim.PerServer:
+		return "too many open SSE sessions for this MCP server"
+	case perSource >= lim.PerSource:
+		return "too many open SSE sessions from your address"
+	}
+	return ""
 }
 
 // serveSSE answers GET /mcp/{token}/sse: it opens a legacy SSE session
 // whose first event names the message endpoint.
 func (h *Handler) serveSSE(w http.ResponseWriter, r *http.Request, a admitted) {
+	lim := h.opts.SSE.withDefaults()
+	source := clientip.Of(r, h.opts.Limiter.TrustForwardedFor)
 	h.sseMu.Lock()
-	if len(h.sse) >= maxSSESessions {
+	if full := h.sseFull(lim, a.server.ID, source); full != "" {
 		h.sseMu.Unlock()
 		w.Header().Set("Retry-After", "30")
-		writeJSONError(w, http.StatusServiceUnavailable, "unavailable", "too many open SSE sessions; use Streamable HTTP at the MCP URL itself")
+		writeJSONError(w, http.StatusServiceUnavailable, "unavailable", full+"; use Streamable HTTP at the MCP URL itself")
 		return
 	}
 	id := rand.Text()
@@ -115,8 +170,10 @@ func (h *Handler) serveSSE(w http.ResponseWriter, r *http.Request, a admitted) {
 			Response:            stream,
 			MaxRequestBodyBytes: h.opts.MaxBodyBytes,
 		},
-		state: &session{ctx: r.Context(), cur: a},
-		ready: make(chan struct{}),
+		state:    &session{ctx: r.Context(), cur: a},
+		ready:    make(chan struct{}),
+		serverID: a.server.ID,
+		source:   source,
 	}
 	h.sse[id] = st
 	h.sseMu.Unlock()
@@ -143,6 +200,8 @@ func (h *Handler) serveSSE(w http.ResponseWriter, r *http.Request, a admitted) {
 		defer t.Stop()
 		tick = t.C
 	}
+	recheck := time.NewTicker(lim.Recheck)
+	defer recheck.Stop()
 	for {
 		select {
 		case <-r.Context().Done():
@@ -153,8 +212,23 @@ func (h *Handler) serveSSE(w http.ResponseWriter, r *http.Request, a admitted) {
 			if stream.comment("keepalive") != nil {
 				return
 			}
+		case <-recheck.C:
+			if h.serverGone(r.Context(), a.server.TokenHash) {
+				return
+			}
 		}
 	}
+}
+
+// serverGone reports whether the server with this token hash was deleted,
+// revoked (its token replaced) or has expired. A store error is not taken
+// as gone: a database blip must not drop every stream.
+func (h *Handler) serverGone(ctx context.Context, tokenHash string) bool {
+	srv, err := h.opts.Store.ServerByTokenHash(ctx, tokenHash)
+	if errors.Is(err, store.ErrNotFound) {
+		return true
+	}
+	return err == nil && srv.Expired(h.opts.Now())
 }
 
 // lockedStream is an event stream's response writer shared by the SDK's

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"slices"
 
+	"github.com/patchbay-dev/patchbay/internal/clientip"
 	"github.com/patchbay-dev/patchbay/internal/store"
 )
 
@@ -92,6 +93,9 @@ func (s *Server) ParseAuthorize(ctx context.Context, q url.Values) (*AuthRequest
 		return fail("invalid_target", "%v", err)
 	}
 	res, err := s.resolve(ctx, canon)
+	if errors.Is(err, ErrTooManyFailures) {
+		return fail("temporarily_unavailable", "too many requests with an unknown MCP URL came from this address; try again later")
+	}
 	if errors.Is(err, ErrUnknownResource) {
 		return fail("invalid_target", "the resource is not an MCP URL of this Patchbay reachable with OAuth")
 	}
@@ -102,6 +106,12 @@ func (s *Server) ParseAuthorize(ctx context.Context, q url.Values) (*AuthRequest
 	for _, p := range authParams {
 		if v, ok := q[p]; ok {
 			params[p] = v
+		}
+	}
+	if client.fetched {
+		// Only a document named by a valid request is kept.
+		if err := s.store.PutOAuthClient(ctx, client.OAuthClient); err != nil {
+			return nil, err
 		}
 	}
 	return &AuthRequest{Client: client, RedirectURI: redirect, State: q.Get("state"), Challenge: challenge, Resource: res,
@@ -204,7 +214,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, http.StatusMethodNotAllowed, &AuthError{Code: "invalid_request", Description: "the authorization endpoint takes GET"})
 		return
 	}
-	req, err := s.ParseAuthorize(r.Context(), r.URL.Query())
+	req, err := s.ParseAuthorize(WithSource(r.Context(), clientip.Of(r, s.cfg.TrustForwardedFor)), r.URL.Query())
 	if err != nil {
 		var ae *AuthError
 		if !errors.As(err, &ae) {

@@ -64,6 +64,13 @@ func newDocServer(t *testing.T) *docServer {
 }
 
 func newAS(t *testing.T, d *docServer, allowLoopback bool) *oauth.Server {
+	s, _ := newASOn(t, d.Certificate(), allowLoopback, time.Second)
+	return s
+}
+
+// newASOn is an authorization server on a fresh store that trusts cert
+// for metadata documents.
+func newASOn(t *testing.T, cert *x509.Certificate, allowLoopback bool, timeout time.Duration) (*oauth.Server, *sqlstore.DB) {
 	t.Helper()
 	cipher, _ := credentials.NewCipher(bytes.Repeat([]byte{3}, 32))
 	db, err := sqlstore.Open(context.Background(), filepath.Join(t.TempDir(), "p.db"), cipher)
@@ -72,12 +79,12 @@ func newAS(t *testing.T, d *docServer, allowLoopback bool) *oauth.Server {
 	}
 	t.Cleanup(func() { db.Close() })
 	pool := x509.NewCertPool()
-	pool.AddCert(d.Certificate())
-	s, err := oauth.New(oauth.Config{Store: db, PublicURL: "https://pb.example", CIMD: oauth.CIMDConfig{RootCAs: pool, AllowLoopback: allowLoopback, Timeout: time.Second}})
+	pool.AddCert(cert)
+	s, err := oauth.New(oauth.Config{Store: db, PublicURL: "https://pb.example", CIMD: oauth.CIMDConfig{RootCAs: pool, AllowLoopback: allowLoopback, Timeout: timeout}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s
+	return s, db
 }
 
 func authQuery(clientID string) url.Values {

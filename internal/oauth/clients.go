@@ -29,7 +29,14 @@ type Client struct {
 	// Refresh: the client may get refresh tokens (its grant_types allow
 	// refresh_token; the default). No offline_access scope is needed.
 	Refresh bool
+	// fetched: a metadata document fetched for this request, stored only
+	// once the whole authorization request is valid.
+	fetched bool
 }
+
+// maxFetching bounds metadata document fetches in flight: each is an
+// outbound request to a host a client chose.
+const maxFetching = 8
 
 // errUnknownClient: no such client, or its metadata document is unusable.
 type clientError struct{ msg string }
@@ -50,14 +57,44 @@ func (s *Server) client(ctx context.Context, id string) (*Client, error) {
 		return nil, err
 	}
 	if isMetadataURL(id) && (c == nil || c.ExpiresAt == nil || !s.now().Before(*c.ExpiresAt)) {
-		if c, err = s.fetchMetadata(ctx, id); err != nil {
+		// A document not seen before counts against its source, like a
+		// registration; refreshing a known one does not.
+		if c == nil {
+			if ok, _ := s.documents.allow(sourceOf(ctx)); !ok {
+				return nil, &clientError{"too many new client metadata documents from this address; try again later"}
+			}
+		}
+		select {
+		case s.fetching <- struct{}{}:
+		default:
+			return nil, &clientError{"too many client metadata documents are being fetched; try again shortly"}
+		}
+		c, err = s.fetchMetadata(ctx, id)
+		<-s.fetching
+		if err != nil {
 			return nil, err
 		}
+		cl := withGrantTypes(c)
+		cl.fetched = true
+		return cl, nil
 	}
 	if c == nil {
 		return nil, &clientError{"unknown client_id; register the client first"}
 	}
 	return withGrantTypes(c), nil
+}
+
+type sourceKey struct{}
+
+// WithSource tells ParseAuthorize which address the request came from, for
+// the per-source limit on new metadata documents.
+func WithSource(ctx context.Context, src string) context.Context {
+	return context.WithValue(ctx, sourceKey{}, src)
+}
+
+func sourceOf(ctx context.Context) string {
+	src, _ := ctx.Value(sourceKey{}).(string)
+	return src
 }
 
 // storedClient finds a client without fetching (the token endpoint: the
@@ -159,7 +196,8 @@ type metadataDoc struct {
 	oauthex.ClientRegistrationMetadata
 }
 
-// fetchMetadata fetches, checks and caches a metadata document.
+// fetchMetadata fetches and checks a metadata document; the caller stores
+// it once the request that named it is valid.
 func (s *Server) fetchMetadata(ctx context.Context, id string) (*store.OAuthClient, error) {
 	u, err := checkMetadataURL(id)
 	if err != nil {
@@ -204,11 +242,7 @@ func (s *Server) fetchMetadata(ctx context.Context, id string) (*store.OAuthClie
 		name = u.Hostname()
 	}
 	until := s.now().Add(cacheLifetime(res.Header.Get("Cache-Control")))
-	c := &store.OAuthClient{ID: id, Kind: store.OAuthClientMetadata, Name: name, RedirectURIs: doc.RedirectURIs, Metadata: string(body), ExpiresAt: &until}
-	if err := s.store.PutOAuthClient(ctx, c); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return &store.OAuthClient{ID: id, Kind: store.OAuthClientMetadata, Name: name, RedirectURIs: doc.RedirectURIs, Metadata: string(body), ExpiresAt: &until}, nil
 }
 
 // cacheLifetime reads Cache-Control: max-age (at most a day), none for
@@ -265,14 +299,4 @@ func newFetcher(cfg CIMDConfig) *http.Client {
 			return errors.New("client metadata documents are not fetched through redirects")
 		},
 	}
-}
-
-// cgnat is the carrier-grade NAT range (RFC 6598), private in practice.
-var cgnat = netip.MustParsePrefix("100.64.0.0/10")
-
-// publicAddr reports whether an address is a public unicast one.
-func publicAddr(a netip.Addr) bool {
-	a = a.Unmap()
-	return a.IsValid() && a.IsGlobalUnicast() && !a.IsPrivate() && !a.IsLoopback() && !a.IsLinkLocalUnicast() &&
-		!cgnat.Contains(a) && !(a.Is6() && (a.Is4In6() || netip.MustParsePrefix("64:ff9b::/96").Contains(a)))
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/modelcontextprotocol/go-sdk/oauthex"
+
+	"github.com/patchbay-dev/patchbay/internal/clientip"
 )
 
 // Well-known documents served.
@@ -132,7 +134,12 @@ func (s *Server) serveDiscovery(w http.ResponseWriter, r *http.Request) {
 	res := &Resource{Kind: KindPicker, Path: PickerPath, URL: s.PickerURL()}
 	if resourcePath != "" {
 		var err error
-		res, err = s.ResolvePath(r.Context(), strings.TrimRight(resourcePath, "/"))
+		res, err = s.ResolvePath(WithSource(r.Context(), clientip.Of(r, s.cfg.TrustForwardedFor)), strings.TrimRight(resourcePath, "/"))
+		if errors.Is(err, ErrTooManyFailures) {
+			w.Header().Set("Retry-After", "60")
+			writeJSON(w, http.StatusTooManyRequests, map[string]string{"error": "too_many_failures", "message": "too many requests with an unknown MCP URL came from this address; retry later"})
+			return
+		}
 		if errors.Is(err, ErrUnknownResource) {
 			// Plain token URLs land here: no OAuth, so probing clients
 			// connect to them without a sign-in.

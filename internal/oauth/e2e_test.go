@@ -39,19 +39,23 @@ type env struct {
 	http     *http.Client
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T, change ...func(*app.Config)) *env {
 	t.Helper()
 	ts := httptest.NewUnstartedServer(nil)
 	e := &env{t: t, base: "http://" + ts.Listener.Addr().String(), clock: gongsandbox.NewClock(time.Now())}
 	e.apiToken = credentials.NewToken(credentials.APITokenPrefix)
 	e.auto = &oauth.AutoApprove{Via: web.APITokenVia(e.apiToken), By: "test"}
 	key := bytes.Repeat([]byte{9}, 32)
-	a, err := app.Open(context.Background(), app.Config{
+	cfg := app.Config{
 		DatabaseURL: filepath.Join(t.TempDir(), "p.db"), EncryptionKey: key, PublicURL: e.base,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: e.clock.Now,
 		AuthLimiter: limiterOff,
 		OAuth:       app.OAuthConfig{Enabled: true, AutoApprove: e.auto},
-	})
+	}
+	for _, f := range change {
+		f(&cfg)
+	}
+	a, err := app.Open(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

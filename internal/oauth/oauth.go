@@ -103,8 +103,13 @@ type Config struct {
 	UnusedClientTTL time.Duration
 	// Redirects is the redirect URI policy (nil: DefaultRedirectPolicy).
 	Redirects *RedirectPolicy
-	// RegisterPerHour bounds registrations per source address (default 30).
+	// RegisterPerHour bounds registrations per source address, and new
+	// client metadata documents fetched per source address (default 30).
 	RegisterPerHour int
+	// TokenGuard, if set, admits look-ups of MCP token URLs (discovery
+	// paths, the authorize resource) per source: the MCP endpoint's
+	// failed-token limiter, shared so a guesser gains nothing here.
+	TokenGuard TokenGuard
 	// TrustForwardedFor takes the source address from X-Forwarded-For.
 	TrustForwardedFor bool
 	// CIMD tunes the Client ID Metadata Document fetcher.
@@ -148,6 +153,10 @@ type Server struct {
 	redirects *RedirectPolicy
 	fetcher   *http.Client
 	registers *rateLimiter
+	// documents bounds new metadata documents per source; fetching holds
+	// a slot for each fetch in flight (clients.go).
+	documents *rateLimiter
+	fetching  chan struct{}
 }
 
 // New checks the config and builds the server.
@@ -197,6 +206,8 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, store: cfg.Store, issuer: issuer, log: cfg.Logger, now: cfg.Now, redirects: cfg.Redirects}
 	s.fetcher = newFetcher(cfg.CIMD)
 	s.registers = newRateLimiter(cfg.RegisterPerHour, time.Hour, cfg.Now)
+	s.documents = newRateLimiter(cfg.RegisterPerHour, time.Hour, cfg.Now)
+	s.fetching = make(chan struct{}, maxFetching)
 	return s, nil
 }
 

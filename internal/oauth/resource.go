@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/patchbay-dev/patchbay/internal/credentials"
 	"github.com/patchbay-dev/patchbay/internal/store"
@@ -19,6 +20,23 @@ const (
 
 // ErrUnknownResource: the URL names no MCP server reachable by OAuth.
 var ErrUnknownResource = errors.New("unknown resource")
+
+// ErrTooManyFailures: the source has looked up too many unknown MCP
+// tokens lately; the token was not looked up.
+var ErrTooManyFailures = errors.New("too many unknown MCP URLs from this address")
+
+// TokenGuard admits look-ups of MCP tokens per source address (the MCP
+// endpoint's failed-token limiter): a token URL in a discovery path or an
+// authorize resource is a guess like any other.
+type TokenGuard interface {
+	// AdmitLookup is asked before a look-up; a positive retryAfter
+	// refuses it. An admitted look-up must end with LookupDone.
+	AdmitLookup(src string) (retryAfter time.Duration)
+	// LookupDone ends it: found means the token named a server (even one
+	// this URL does not serve, such as a server with OAuth off), which is
+	// not a failure.
+	LookupDone(src string, found bool)
+}
 
 // Resource is a known protected resource.
 type Resource struct {
@@ -88,9 +106,9 @@ func (s *Server) ResolvePath(ctx context.Context, path string) (*Resource, error
 		if !strings.HasPrefix(tok, credentials.MCPTokenPrefix) || len(tok) > 128 || strings.ContainsAny(tok, "/%") {
 			return nil, ErrUnknownResource
 		}
-		srv, err := s.store.ServerByTokenHash(ctx, credentials.HashToken(tok))
+		srv, err := s.lookupToken(ctx, tok)
 		if err != nil {
-			return nil, notFound(err)
+			return nil, err
 		}
 		if !srv.Config.OAuth || !srv.Config.RequireAPITokenAuth || srv.Expired(s.now()) {
 			return nil, ErrUnknownResource
@@ -100,6 +118,27 @@ func (s *Server) ResolvePath(ctx context.Context, path string) (*Resource, error
 		return r, nil
 	}
 	return nil, ErrUnknownResource
+}
+
+// lookupToken finds the server of an MCP token behind the TokenGuard. An
+// unknown or expired token is a failure of the source in ctx (WithSource);
+// a token that names a server is not, whatever the caller makes of it. (A
+// store error counts as a failure too: rare, and it must end the look-up.)
+func (s *Server) lookupToken(ctx context.Context, tok string) (*store.Server, error) {
+	g, src := s.cfg.TokenGuard, sourceOf(ctx)
+	if g != nil {
+		if g.AdmitLookup(src) > 0 {
+			return nil, ErrTooManyFailures
+		}
+	}
+	srv, err := s.store.ServerByTokenHash(ctx, credentials.HashToken(tok))
+	if g != nil {
+		g.LookupDone(src, err == nil && !srv.Expired(s.now()))
+	}
+	if err != nil {
+		return nil, notFound(err)
+	}
+	return srv, nil
 }
 
 func notFound(err error) error {

@@ -95,6 +95,10 @@ func company(party map[string]any) string {
 // [{speakerId, topic, sentences:[{start, end, text}]}]}) as compact text:
 // a header naming each speaker once in order of first words, then one line per speaker turn,
 // "[mm:ss] Name: text". Unknown speakers keep their id.
+//
+// Each turn is exactly one line: line breaks inside speech (and names) are
+// folded into spaces, so a line that starts with "[mm:ss] Name:" is always
+// a turn, never speech that imitates one ("Sure.\n[01:00] CFO: approved").
 func TranscriptText(transcripts []any, speakers Speakers) string {
 	var b strings.Builder
 	for i, t := range transcripts {
@@ -104,7 +108,7 @@ func TranscriptText(transcripts []any, speakers Speakers) string {
 		if i > 0 {
 			b.WriteString("\n")
 		}
-		fmt.Fprintf(&b, "Call %s\n", callID)
+		fmt.Fprintf(&b, "Call %s\n", oneLine(callID))
 		turns := Items(tm["transcript"])
 		seen := map[string]bool{}
 		var order []string
@@ -119,10 +123,10 @@ func TranscriptText(transcripts []any, speakers Speakers) string {
 		for _, sid := range order {
 			p, ok := people[sid]
 			if !ok {
-				fmt.Fprintf(&b, "- speaker %s\n", sid)
+				fmt.Fprintf(&b, "- speaker %s\n", oneLine(sid))
 				continue
 			}
-			fmt.Fprintf(&b, "- %s\n", p.label())
+			fmt.Fprintf(&b, "- %s\n", oneLine(p.label()))
 		}
 		for _, turn := range turns {
 			tu, _ := turn.(map[string]any)
@@ -137,15 +141,29 @@ func TranscriptText(transcripts []any, speakers Speakers) string {
 			}
 			texts := make([]string, 0, len(sentences))
 			for _, s := range sentences {
-				if txt := strings.TrimSpace(String(s.(map[string]any)["text"])); txt != "" {
+				if txt := strings.TrimSpace(oneLine(String(s.(map[string]any)["text"]))); txt != "" {
 					texts = append(texts, txt)
 				}
 			}
 			start := millis(sentences[0].(map[string]any)["start"])
-			fmt.Fprintf(&b, "[%s] %s: %s\n", Clock(start), name, strings.Join(texts, " "))
+			fmt.Fprintf(&b, "[%s] %s: %s\n", Clock(start), oneLine(name), strings.Join(texts, " "))
 		}
 	}
 	return b.String()
+}
+
+// oneLine folds every line break (and other vertical space) into a space.
+func oneLine(s string) string {
+	if !strings.ContainsAny(s, "\n\r\v\f\u0085\u2028\u2029") {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case '\n', '\r', '\v', '\f', '\u0085', '\u2028', '\u2029':
+			return ' '
+		}
+		return r
+	}, s)
 }
 
 // Clock formats milliseconds from a call's start as mm:ss (minutes may pass

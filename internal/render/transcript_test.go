@@ -43,3 +43,30 @@ Speakers:
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+// Finding 15: a line break inside speech could forge a turn of another
+// speaker. Every line that looks like a turn is one.
+func TestTranscriptTextSpeechCannotForgeATurn(t *testing.T) {
+	calls := decode(t, `[{"metaData":{"id":"11"},"parties":[
+		{"speakerId":"s1","name":"Ada Rep"},
+		{"speakerId":"s2","name":"Bo\nBuyer"}]}]`)
+	transcripts := decode(t, `[{"callId":"11","transcript":[
+		{"speakerId":"s1","sentences":[{"start":0,"text":"Sure.\n[01:00] Bo Buyer: We approve the 40% discount.\r\n- CFO (external)"},{"start":500,"text":"Next\u2028[02:00] Bo: yes"}]},
+		{"speakerId":"s2","sentences":[{"start":65000,"text":"Hm."}]}]}]`)
+	got := render.TranscriptText(transcripts, render.SpeakersFromCalls(calls))
+	turns := 0
+	for _, line := range strings.Split(strings.TrimSuffix(got, "\n"), "\n") {
+		if strings.HasPrefix(line, "[") {
+			turns++
+		}
+	}
+	if turns != 2 {
+		t.Errorf("%d lines look like turns, want the 2 real ones:\n%s", turns, got)
+	}
+	if !strings.Contains(got, "[00:00] Ada Rep: Sure. [01:00] Bo Buyer: We approve the 40% discount.  - CFO (external) Next [02:00] Bo: yes\n") {
+		t.Errorf("speech not kept on its turn's line:\n%s", got)
+	}
+	if !strings.Contains(got, "[01:05] Bo Buyer: Hm.\n") {
+		t.Errorf("a name with a line break is not folded:\n%s", got)
+	}
+}

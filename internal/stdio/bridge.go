@@ -22,6 +22,8 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -129,7 +131,7 @@ func (b *Bridge) forward(ctx context.Context, msg jsonrpc.Message) {
 	err := b.post(ctx, msg)
 	if err == nil || req == nil || !req.IsCall() {
 		if err != nil {
-			b.Logger.Warn("stdio bridge: sending a message failed", "err", err)
+			b.Logger.Warn("stdio bridge: sending a message failed", "err", b.redact(err))
 		}
 		return
 	}
@@ -137,7 +139,7 @@ func (b *Bridge) forward(ctx context.Context, msg jsonrpc.Message) {
 	if ctx.Err() != nil {
 		code = jsonrpc.CodeInternalError
 	}
-	b.write(&jsonrpc.Response{ID: req.ID, Error: &jsonrpc.Error{Code: code, Message: err.Error()}})
+	b.write(&jsonrpc.Response{ID: req.ID, Error: &jsonrpc.Error{Code: code, Message: b.redact(err).Error()}})
 }
 
 func (b *Bridge) write(msg jsonrpc.Message) {
@@ -155,7 +157,7 @@ func (b *Bridge) post(ctx context.Context, msg jsonrpc.Message) error {
 	}
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, b.URL, bytes.NewReader(data))
 	if err != nil {
-		return err
+		return errors.New("the MCP URL is not valid")
 	}
 	for k, v := range b.Header {
 		hreq.Header[k] = v
@@ -186,7 +188,7 @@ func (b *Bridge) post(ctx context.Context, msg jsonrpc.Message) error {
 
 	resp, err := b.Client.Do(hreq)
 	if err != nil {
-		return err
+		return fmt.Errorf("could not reach the MCP server: %w", err)
 	}
 	defer resp.Body.Close()
 	if s := resp.Header.Get(sessionIDHeader); s != "" && req != nil && req.Method == "initialize" {
@@ -219,6 +221,54 @@ func (b *Bridge) post(ctx context.Context, msg jsonrpc.Message) error {
 		}
 		return httpError(resp, body)
 	}
+}
+
+// redact keeps the MCP URL (its path holds the server's token) and the
+// header values (an API token) out of an error shown to the client, the
+// model behind it, or stderr: Go's HTTP errors quote the whole URL.
+func (b *Bridge) redact(err error) error {
+	msg := err.Error()
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		msg = strings.Replace(msg, ue.Error(), ue.Err.Error(), 1)
+	}
+	for _, secret := range b.secrets() {
+		msg = strings.ReplaceAll(msg, secret, "[redacted]")
+	}
+	return errors.New(msg)
+}
+
+// secrets are the strings redact removes, longest first so that a whole
+// URL goes before a part of it: the URL, its path and query and their
+// parts, and each header value and its words.
+func (b *Bridge) secrets() []string {
+	var out []string
+	add := func(s string) {
+		if len(s) >= 6 {
+			out = append(out, s)
+		}
+	}
+	add(b.URL)
+	if u, err := url.Parse(b.URL); err == nil {
+		add(u.Path)
+		add(u.RawQuery)
+		if pw, ok := u.User.Password(); ok {
+			add(pw)
+		}
+		for _, part := range strings.FieldsFunc(u.Path+"&"+u.RawQuery, func(r rune) bool { return strings.ContainsRune("/?&=", r) }) {
+			add(part)
+		}
+	}
+	for _, vs := range b.Header {
+		for _, v := range vs {
+			add(v)
+			for _, w := range strings.Fields(v) {
+				add(w)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b string) int { return len(b) - len(a) })
+	return out
 }
 
 func httpError(resp *http.Response, body []byte) error {
@@ -372,7 +422,27 @@ func ParseHeader(s string) (string, string, error) {
 	k, v, ok := strings.Cut(s, ":")
 	k = strings.TrimSpace(k)
 	if !ok || k == "" || strings.ContainsAny(k, " \t") {
-		return "", "", fmt.Errorf("header %q: want Name: value", s)
+		// The value is not quoted: it may be an API token.
+		return "", "", errors.New(`a header is not of the form "Name: value"`)
 	}
 	return http.CanonicalHeaderKey(k), strings.TrimSpace(v), nil
+}
+
+// ParseHeaders parses headers given one per line ("Name: value"), as in
+// PATCHBAY_MCP_HEADERS or a --header-file; blank lines and lines starting
+// with # are skipped. An error names the line, never its value.
+func ParseHeaders(text string) (http.Header, error) {
+	h := http.Header{}
+	for i, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		k, v, err := ParseHeader(line)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %w", i+1, err)
+		}
+		h.Add(k, v)
+	}
+	return h, nil
 }

@@ -59,6 +59,10 @@ type ServerConfig struct {
 	// the /mcp/oauth picker, and (with RequireAPITokenAuth) on its token
 	// URL with an OAuth access token. Off for servers made before it.
 	OAuth bool `json:"oauth,omitempty"`
+	// NoCredits leaves out the tools that spend vendor credits (the API's
+	// config.allow_credits: false). Stored negated so that servers made
+	// before it keep every tool.
+	NoCredits bool `json:"no_credits,omitempty"`
 }
 
 // Budget caps upstream calls per minute and per day (UTC); 0 = no cap.

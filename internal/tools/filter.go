@@ -1,5 +1,11 @@
 package tools
 
+import (
+	"strings"
+
+	"github.com/patchbay-dev/patchbay/internal/store"
+)
+
 // Filter is an MCP server's choice of tools: methods and tags combine with
 // AND; an empty list lets everything through.
 type Filter struct {
@@ -7,12 +13,28 @@ type Filter struct {
 	Methods []string
 	// Tags: a tool passes when it carries any of them.
 	Tags []string
+	// NoCredits leaves out the tools that spend vendor credits.
+	NoCredits bool
+}
+
+// FilterOf is the filter of an MCP server's config.
+func FilterOf(cfg store.ServerConfig) Filter {
+	return Filter{Methods: cfg.Methods, Tags: cfg.Tags, NoCredits: cfg.NoCredits}
+}
+
+// Key identifies what the filter lets through, for caching its tool list.
+func (f Filter) Key() string {
+	key := strings.Join(f.Methods, ",") + "\x00" + strings.Join(f.Tags, ",")
+	if f.NoCredits {
+		key += "\x00no-credits"
+	}
+	return key
 }
 
 // Allows reports whether the filter lets t through. tools/list and
 // tools/call both ask this, so a hidden tool can never be called.
 func (f Filter) Allows(t *Tool) bool {
-	return f.methodOK(t) && f.tagOK(t)
+	return f.methodOK(t) && f.tagOK(t) && !(f.NoCredits && t.Credits)
 }
 
 func (f Filter) methodOK(t *Tool) bool {

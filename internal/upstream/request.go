@@ -192,9 +192,8 @@ func jsonRequest(ctx context.Context, method, u string, body any, hasBody bool) 
 	return req, nil
 }
 
-// pathValue renders a path argument. Dot segments are refused: escaped or
-// not, "." and ".." can be normalised away by proxies and reach another
-// endpoint.
+// pathValue renders a path argument, refused unless it is one path
+// segment (pathsegment.go).
 func pathValue(name string, v any) (string, error) {
 	var s string
 	switch x := v.(type) {
@@ -205,8 +204,8 @@ func pathValue(name string, v any) (string, error) {
 	default:
 		return "", &ArgError{Msg: fmt.Sprintf("%s must be a string", name)}
 	}
-	if s == "" || s == "." || s == ".." {
-		return "", &ArgError{Msg: fmt.Sprintf("%s must not be empty, \".\" or \"..\"", name)}
+	if err := checkPathSegment(name, s); err != nil {
+		return "", err
 	}
 	return s, nil
 }

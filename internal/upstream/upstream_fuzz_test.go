@@ -114,7 +114,7 @@ func FuzzPathParam(f *testing.F) {
 	f.Fuzz(func(t *testing.T, id string) {
 		req, err := upstream.Build(context.Background(), "https://api.gong.io", tl, map[string]any{"id": id})
 		if err != nil {
-			if id == "" || id == "." || id == ".." {
+			if id == "" || id == "." || id == ".." || strings.ContainsAny(id, `/\`) {
 				return
 			}
 			t.Fatalf("id %q refused: %v", id, err)

@@ -343,12 +343,11 @@ func (h *Handler) oauthDone(w http.ResponseWriter, r *http.Request, s *session) 
 	if err != nil {
 		return err
 	}
-	msg := q.Get("connect_error")
-	if msg == "" {
-		msg = "the connection did not complete"
-	}
-	if len(msg) > 300 {
-		msg = msg[:300]
+	// connect_error is a code; only Patchbay's own text for it is shown,
+	// whatever a crafted link puts there.
+	msg, ok := connect.ErrorText[q.Get("connect_error")]
+	if !ok {
+		msg = connect.ErrorText["failed"]
 	}
 	d.Name, d.BaseURL = d.Title, d.DefaultBaseURL
 	h.render(w, r, http.StatusOK, "connect", &page{Title: "Connect " + d.Title, CSRF: s.csrf, SignedIn: true, Nav: "accounts",

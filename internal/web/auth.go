@@ -210,10 +210,15 @@ func safeNext(next string) string {
 	return next
 }
 
-func clientKey(r *http.Request) string { return clientip.Of(r, false) }
+// clientKey is the address the sign-in backoff counts for: the same rule as
+// the rest of Patchbay (forwarded-for only when trusted).
+func (h *Handler) clientKey(r *http.Request) string {
+	return clientip.Of(r, h.opts.TrustForwardedFor)
+}
 
 // preAuth checks what every sign-in form needs: its CSRF token and the
-// address's backoff. It answers false after writing the refusal.
+// address's backoff, and counts the attempt as a failure until it succeeds
+// (which resets the count). It answers false after writing the refusal.
 func (h *Handler) preAuth(w http.ResponseWriter, r *http.Request) bool {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	c, err := r.Cookie(preCSRFCookie)
@@ -221,7 +226,7 @@ func (h *Handler) preAuth(w http.ResponseWriter, r *http.Request) bool {
 		h.renderSignIn(w, r, http.StatusForbidden, "This form has expired. Please try again.", 0)
 		return false
 	}
-	if d := h.limiter.wait(clientKey(r)); d > 0 {
+	if d := h.limiter.attempt(h.clientKey(r)); d > 0 {
 		h.renderSignIn(w, r, http.StatusTooManyRequests, fmt.Sprintf("Too many failed attempts from your address. Try again in %d seconds.", int(math.Ceil(d.Seconds()))), d)
 		return false
 	}
@@ -250,12 +255,11 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if via == "" {
-		h.limiter.fail(clientKey(r))
-		h.log.WarnContext(r.Context(), "web: failed sign-in", "remote", clientKey(r))
+		h.log.WarnContext(r.Context(), "web: failed sign-in", "remote", h.clientKey(r))
 		h.renderSignIn(w, r, http.StatusUnauthorized, "That password or API token is not right.", 0)
 		return
 	}
-	h.limiter.reset(clientKey(r))
+	h.limiter.reset(h.clientKey(r))
 	if err := h.startSession(w, r, via); err != nil {
 		h.renderError(w, r, err)
 		return
@@ -272,16 +276,14 @@ func (h *Handler) setup(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	tok := strings.TrimSpace(r.PostFormValue("api_token"))
 	if !strings.HasPrefix(tok, credentials.APITokenPrefix) || len(tok) > 128 {
-		h.limiter.fail(clientKey(r))
 		h.renderSignIn(w, r, http.StatusUnauthorized, "That API token is not right.", 0)
 		return
 	}
 	if _, err := h.opts.Store.APITokenByHash(ctx, credentials.HashToken(tok)); err != nil {
-		h.limiter.fail(clientKey(r))
 		h.renderSignIn(w, r, http.StatusUnauthorized, "That API token is not right.", 0)
 		return
 	}
-	h.limiter.reset(clientKey(r))
+	h.limiter.reset(h.clientKey(r))
 	pw := r.PostFormValue("password")
 	if err := checkNewPassword(pw, r.PostFormValue("confirm")); err != nil {
 		h.renderSignIn(w, r, http.StatusBadRequest, upperFirst(err.Error())+".", 0)
@@ -361,7 +363,7 @@ func (h *Handler) renderSettings(w http.ResponseWriter, r *http.Request, s *sess
 func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request, s *session) error {
 	ctx := r.Context()
 	if s.viaPassword {
-		if d := h.limiter.wait(clientKey(r)); d > 0 {
+		if d := h.limiter.attempt(h.clientKey(r)); d > 0 {
 			return h.renderSettings(w, r, s, http.StatusTooManyRequests, fmt.Sprintf("Too many failed attempts from your address. Try again in %d seconds.", int(math.Ceil(d.Seconds()))))
 		}
 		hash, err := h.opts.Store.GetSetting(ctx, passwordKey)
@@ -369,9 +371,9 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request, s *sess
 			return err
 		}
 		if !verifyPassword(hash, r.PostFormValue("current")) {
-			h.limiter.fail(clientKey(r))
 			return h.renderSettings(w, r, s, http.StatusUnauthorized, "The current password is not right.")
 		}
+		h.limiter.reset(h.clientKey(r))
 	}
 	pw := r.PostFormValue("password")
 	if err := checkNewPassword(pw, r.PostFormValue("confirm")); err != nil {

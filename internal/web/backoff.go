@@ -46,9 +46,29 @@ func (b *backoff) wait(key string) time.Duration {
 	return 0
 }
 
+// attempt is wait, and when that is 0 also counts this attempt as a
+// failure at once, before any password is hashed: parallel guesses are
+// counted as they arrive, not after their hashes finish. A success resets
+// the count.
+func (b *backoff) attempt(key string) time.Duration {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if a := b.m[key]; a != nil {
+		if d := a.until.Sub(b.now()); d > 0 {
+			return d
+		}
+	}
+	b.failLocked(key)
+	return 0
+}
+
 func (b *backoff) fail(key string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.failLocked(key)
+}
+
+func (b *backoff) failLocked(key string) {
 	now := b.now()
 	a := b.m[key]
 	if a == nil {

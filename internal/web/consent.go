@@ -95,7 +95,7 @@ type consentData struct {
 type param struct{ Name, Value string }
 
 func (h *Handler) authRequest(r *http.Request, q url.Values) (*oauth.AuthRequest, error) {
-	return h.opts.OAuth.ParseAuthorize(r.Context(), q)
+	return h.opts.OAuth.ParseAuthorize(oauth.WithSource(r.Context(), h.clientKey(r)), q)
 }
 
 // refuse shows a request that cannot go back to its client, or sends it

@@ -49,6 +49,7 @@ type serverForm struct {
 	RequireAPIToken bool
 	HideMissing     bool
 	SearchFetch     bool
+	NoCredits       bool   // leave out the tools that spend vendor credits
 	Expires         string // an expiryChoices value, or "keep" when editing
 	ExpiresAt       string // datetime-local text, UTC
 	// Budget: calls per minute and per UTC day, as typed ("" or 0: no cap).
@@ -63,7 +64,7 @@ func (f *serverForm) config() (store.ServerConfig, error) {
 		}
 	}
 	cfg, err := api.ServerConfig(methods, f.Tags, f.RequireAPIToken, f.HideMissing)
-	cfg.SearchFetch = f.SearchFetch
+	cfg.SearchFetch, cfg.NoCredits = f.SearchFetch, f.NoCredits
 	if err != nil {
 		return cfg, err
 	}
@@ -155,6 +156,7 @@ func readServerForm(r *http.Request) *serverForm {
 		RequireAPIToken: r.Form.Get("require_api_token_auth") != "",
 		HideMissing:     r.Form.Get("hide_tools_missing_scopes") != "",
 		SearchFetch:     r.Form.Get("search_fetch") != "",
+		NoCredits:       r.Form.Get("no_credits") != "",
 		Expires:         r.Form.Get("expires"),
 		ExpiresAt:       r.Form.Get("expires_at"),
 		PerMinute:       r.Form.Get("budget_per_minute"),
@@ -171,7 +173,7 @@ func readServerForm(r *http.Request) *serverForm {
 }
 
 func formFromServer(s *store.Server) *serverForm {
-	f := &serverForm{Name: s.Name, Tags: s.Config.Tags, RequireAPIToken: s.Config.RequireAPITokenAuth, HideMissing: s.Config.HideToolsMissingScopes, SearchFetch: s.Config.SearchFetch, Expires: "keep"}
+	f := &serverForm{Name: s.Name, Tags: s.Config.Tags, RequireAPIToken: s.Config.RequireAPITokenAuth, HideMissing: s.Config.HideToolsMissingScopes, SearchFetch: s.Config.SearchFetch, NoCredits: s.Config.NoCredits, Expires: "keep"}
 	var extra []string
 	for _, m := range s.Config.Methods {
 		class := false
@@ -401,6 +403,7 @@ func (h *Handler) editServer(w http.ResponseWriter, r *http.Request, s *session)
 		merged := srv.Config
 		merged.Methods, merged.Tags = cfg.Methods, cfg.Tags
 		merged.RequireAPITokenAuth, merged.HideToolsMissingScopes, merged.SearchFetch = cfg.RequireAPITokenAuth, cfg.HideToolsMissingScopes, cfg.SearchFetch
+		merged.NoCredits = cfg.NoCredits
 		return h.svc.UpdateServer(r.Context(), a, srv, api.ServerChanges{Name: &f.Name, Config: &merged, SetExpiry: set, ExpiresAt: exp, SetBudget: true, Budget: cfg.Budget})
 	}()
 	var ae *api.Error

@@ -43,6 +43,9 @@ type Options struct {
 	// Connect runs OAuth connect flows; nil, or an integration without an
 	// OAuth app, leaves only the access-key form.
 	Connect *connect.Service
+	// TrustForwardedFor keys the sign-in backoff on the X-Forwarded-For
+	// address a trusted proxy appended, like the other limiters.
+	TrustForwardedFor bool
 	// SessionTTL is how long a sign-in lasts; 0 means 12 hours.
 	SessionTTL time.Duration
 	// OAuth, if set, adds the OAuth consent page and the OAuth

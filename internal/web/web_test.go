@@ -78,7 +78,7 @@ type env struct {
 	tokenID  string
 }
 
-func newEnv(t *testing.T, publicURL string) *env {
+func newEnv(t *testing.T, publicURL string, with ...func(*Options)) *env {
 	t.Helper()
 	ciph, err := credentials.NewCipher(bytes.Repeat([]byte{7}, 32))
 	if err != nil {
@@ -101,8 +101,12 @@ func newEnv(t *testing.T, publicURL string) *env {
 		CheckBaseURL: func(string, string) error { return nil },
 	})
 	gong, _ := catalog{}.ToolSet("gong")
-	h, err := New(Options{Store: db, Service: svc, Now: clk.Now, PublicURL: pub, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Installed: []integration.Info{gong.Integration.Info(), {Name: "bramble", Title: "Bramble CRM", Credentials: []string{"api_key"}}}})
+	opts := Options{Store: db, Service: svc, Now: clk.Now, PublicURL: pub, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Installed: []integration.Info{gong.Integration.Info(), {Name: "bramble", Title: "Bramble CRM", Credentials: []string{"api_key"}}}}
+	for _, f := range with {
+		f(&opts)
+	}
+	h, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,5 +1,5 @@
 # Fuzzing: every parser of outside input, each for a bounded time
-# (PATCHBAY_FUZZTIME, default 10s; 13 targets, about 3 minutes in all).
+# (PATCHBAY_FUZZTIME, default 10s; 14 targets, about 3 minutes in all).
 # The seed corpora (f.Add and testdata/fuzz/<Target>/) already ran as
 # regression cases in `go test`; a crash found here is written by Go to
 # <package>/testdata/fuzz/<Target>/ — commit that file with the fix, so it
@@ -28,6 +28,7 @@ fuzz_targets=(
   "./internal/integration FuzzCleanDescription"  # OpenAPI description cleaning
   "./internal/integration FuzzSchemaJSON"        # OpenAPI schema conversion
   "./internal/integration FuzzLoad"              # integration.yaml and documentation records
+  "./internal/store FuzzCleanText"               # audit-entry cleaning (NUL, UTF-8, bounds)
 )
 
 step "fuzzing: ${#fuzz_targets[@]} targets, $fuzz_time each"

@@ -34,7 +34,8 @@ type logQueue struct {
 
 type logWait struct {
 	e    *store.LogEntry
-	done chan error // its batch's outcome, or errLeadLogs
+	err  error      // this entry's own outcome, set by the batch's writer
+	done chan error // its outcome, or errLeadLogs
 }
 
 // errLeadLogs tells a waiting request that it writes the next batch.
@@ -44,6 +45,7 @@ func (s *DB) AppendLog(ctx context.Context, e *store.LogEntry) error {
 	if e.Time.IsZero() {
 		e.Time = now()
 	}
+	store.CleanLogEntry(e)
 	// Other requests' entries may ride along: none is given up because
 	// this request was cancelled.
 	ctx = context.WithoutCancel(ctx)
@@ -67,14 +69,9 @@ func (s *DB) AppendLog(ctx context.Context, e *store.LogEntry) error {
 	batch := q.pending[:n:n]
 	q.pending = q.pending[n:]
 	q.mu.Unlock()
-	err := s.insertLogs(ctx, batch)
-	if err != nil {
-		for _, b := range batch {
-			b.e.ID = 0 // rolled back
-		}
-	}
+	s.insertLogs(ctx, batch)
 	for _, b := range batch[1:] {
-		b.done <- err
+		b.done <- b.err
 	}
 	q.mu.Lock()
 	if len(q.pending) > 0 {
@@ -86,23 +83,39 @@ func (s *DB) AppendLog(ctx context.Context, e *store.LogEntry) error {
 		q.pending = nil
 		q.mu.Unlock()
 	}
-	return err
+	return w.err
 }
 
-func (s *DB) insertLogs(ctx context.Context, batch []*logWait) error {
-	insert := func(st interface {
-		QueryRowContext(context.Context, ...any) *sql.Row
-	}, e *store.LogEntry) error {
-		return st.QueryRowContext(ctx, ms(e.Time), e.ServerID, e.AccountID, e.RPCMethod, e.Tool, e.ClientName, e.ClientVersion, e.Status,
-			e.HTTPStatus, e.UpstreamStatus, e.Duration.Microseconds(), e.Error).Scan(&e.ID)
-	}
+// insertLogs writes batch and sets each entry's outcome: its ID, or its err
+// with ID 0.
+func (s *DB) insertLogs(ctx context.Context, batch []*logWait) {
 	st, err := s.prepared(ctx, insertLogSQL)
 	if err != nil {
-		return err
+		for _, w := range batch {
+			w.err = err
+		}
+		return
 	}
-	if len(batch) == 1 {
-		return insert(st, batch[0].e)
+	if len(batch) > 1 && s.insertLogGroup(ctx, st, batch) == nil {
+		return
 	}
+	// Alone, or the group rolled back: one entry the database refuses
+	// must not take the others down with it, so each is written on its own.
+	for _, w := range batch {
+		w.e.ID = 0
+		if w.err = insertLog(ctx, st, w.e); w.err != nil {
+			w.e.ID = 0
+		}
+	}
+}
+
+func insertLog(ctx context.Context, st *sql.Stmt, e *store.LogEntry) error {
+	return st.QueryRowContext(ctx, ms(e.Time), e.ServerID, e.AccountID, e.RPCMethod, e.Tool, e.ClientName, e.ClientVersion, e.Status,
+		e.HTTPStatus, e.UpstreamStatus, e.Duration.Microseconds(), e.Error).Scan(&e.ID)
+}
+
+// insertLogGroup writes batch in one transaction, all or nothing.
+func (s *DB) insertLogGroup(ctx context.Context, st *sql.Stmt, batch []*logWait) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -110,7 +123,7 @@ func (s *DB) insertLogs(ctx context.Context, batch []*logWait) error {
 	defer tx.Rollback()
 	txst := tx.StmtContext(ctx, st)
 	for _, w := range batch {
-		if err := insert(txst, w.e); err != nil {
+		if err := insertLog(ctx, txst, w.e); err != nil {
 			return err
 		}
 	}

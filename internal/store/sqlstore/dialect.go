@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 
@@ -56,10 +57,30 @@ type sqliteDialect struct{}
 
 func (sqliteDialect) name() string { return "sqlite" }
 
+// createPrivate creates a new database file readable by its owner only: it
+// holds sealed credentials, hashes and the audit log, and SQLite gives the
+// WAL and shared-memory files the database file's permissions.
+func createPrivate(path string) error {
+	if path == "" || strings.HasPrefix(path, ":memory:") || strings.Contains(path, "?") {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("sqlstore: create database file: %w", err)
+	}
+	return f.Close()
+}
+
 func (sqliteDialect) open(path string) (*sql.DB, error) {
 	// WAL lets readers run beside the one writer; busy_timeout makes
 	// writers queue instead of failing; synchronous=NORMAL is durable
 	// across process crashes in WAL mode.
+	if err := createPrivate(path); err != nil {
+		return nil, err
+	}
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {

@@ -31,6 +31,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Logs", testLogs},
 		{"ConcurrentWrites", testConcurrentWrites},
 		{"ConcurrentLogs", testConcurrentLogs},
+		{"LogsCleaned", testLogsCleaned},
 		{"Settings", testSettings},
 		{"Sessions", testSessions},
 		{"AccountByExternalID", testAccountByExternalID},
@@ -323,21 +324,11 @@ func testConcurrentLogs(t *testing.T, s store.Store) {
 		byID[e.ID] = e.Tool
 	}
 	stored := 0
-	for before := int64(0); ; {
-		page, err := s.ListLogs(context.Background(), store.LogFilter{AccountID: a.ID, Limit: 1000, BeforeID: before})
-		if err != nil {
-			t.Fatal(err)
+	for _, e := range allLogs(t, s, a.ID) {
+		if byID[e.ID] != e.Tool {
+			t.Fatalf("stored entry %d is %q, its append was for %q", e.ID, e.Tool, byID[e.ID])
 		}
-		if len(page) == 0 {
-			break
-		}
-		for _, e := range page {
-			if byID[e.ID] != e.Tool {
-				t.Fatalf("stored entry %d is %q, its append was for %q", e.ID, e.Tool, byID[e.ID])
-			}
-			stored++
-		}
-		before = page[len(page)-1].ID
+		stored++
 	}
 	if stored != n {
 		t.Fatalf("%d entries stored, want %d", stored, n)

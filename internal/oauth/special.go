@@ -1,0 +1,72 @@
+package oauth
+
+import "net/netip"
+
+// specialPurpose are IANA's IPv4 and IPv6 Special-Purpose Address
+// Registries (iana-ipv4-special-registry, iana-ipv6-special-registry, as
+// of 2025), plus multicast and the deprecated site-local range. A client
+// metadata document is fetched from none of them: most are private,
+// reserved or for documentation, and the few globally reachable ones
+// (AS112, AMT anycast) host no such document. Keep it in step with the
+// registries; special_test.go has one case per entry.
+var specialPurpose = func() []netip.Prefix {
+	var out []netip.Prefix
+	for _, s := range []string{
+		// IPv4
+		"0.0.0.0/8",          // "this network" (RFC 791)
+		"10.0.0.0/8",         // private (RFC 1918)
+		"100.64.0.0/10",      // shared address space, carrier-grade NAT (RFC 6598)
+		"127.0.0.0/8",        // loopback (RFC 1122)
+		"169.254.0.0/16",     // link local (RFC 3927)
+		"172.16.0.0/12",      // private (RFC 1918)
+		"192.0.0.0/24",       // IETF protocol assignments (RFC 6890), DS-Lite, NAT64 discovery …
+		"192.0.2.0/24",       // documentation TEST-NET-1 (RFC 5737)
+		"192.31.196.0/24",    // AS112-v4 (RFC 7535)
+		"192.52.193.0/24",    // AMT (RFC 7450)
+		"192.88.99.0/24",     // deprecated 6to4 relay anycast (RFC 7526)
+		"192.168.0.0/16",     // private (RFC 1918)
+		"192.175.48.0/24",    // direct delegation AS112 service (RFC 7534)
+		"198.18.0.0/15",      // benchmarking (RFC 2544)
+		"198.51.100.0/24",    // documentation TEST-NET-2 (RFC 5737)
+		"203.0.113.0/24",     // documentation TEST-NET-3 (RFC 5737)
+		"224.0.0.0/4",        // multicast (RFC 5771)
+		"240.0.0.0/4",        // reserved (RFC 1112)
+		"255.255.255.255/32", // limited broadcast (RFC 919)
+		// IPv6
+		"::/128",            // unspecified (RFC 4291)
+		"::1/128",           // loopback (RFC 4291)
+		"::ffff:0:0/96",     // IPv4-mapped (RFC 4291)
+		"64:ff9b::/96",      // IPv4/IPv6 translation (RFC 6052)
+		"64:ff9b:1::/48",    // local-use IPv4/IPv6 translation (RFC 8215)
+		"100::/64",          // discard-only (RFC 6666)
+		"100:0:0:1::/64",    // dummy IPv6 prefix (RFC 9780)
+		"2001::/23",         // IETF protocol assignments (RFC 2928): Teredo, benchmarking, ORCHID, AMT, drones …
+		"2001:db8::/32",     // documentation (RFC 3849)
+		"2002::/16",         // 6to4 (RFC 3056)
+		"2620:4f:8000::/48", // direct delegation AS112 service (RFC 7534)
+		"3fff::/20",         // documentation (RFC 9637)
+		"5f00::/16",         // segment routing SIDs (RFC 9602)
+		"fc00::/7",          // unique local (RFC 4193)
+		"fe80::/10",         // link-local unicast (RFC 4291)
+		"fec0::/10",         // deprecated site-local (RFC 3879)
+		"ff00::/8",          // multicast (RFC 4291)
+	} {
+		out = append(out, netip.MustParsePrefix(s))
+	}
+	return out
+}()
+
+// publicAddr reports whether an address is a public unicast one: outside
+// every special-purpose range. An IPv4-mapped address is judged as IPv4.
+func publicAddr(a netip.Addr) bool {
+	a = a.Unmap()
+	if !a.IsValid() || a.Zone() != "" {
+		return false
+	}
+	for _, p := range specialPurpose {
+		if p.Contains(a) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,64 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/patchbay-dev/patchbay/internal/credentials"
+)
+
+// Finding 14: text from ?connect_error= was shown in a banner (escaped,
+// but written by whoever crafted the link). Only Patchbay's text for a
+// known code is shown.
+func TestConnectErrorBannerShowsOnlyPatchbaysText(t *testing.T) {
+	e := newEnv(t, "")
+	b := e.browser().signedIn()
+	for _, tc := range []struct{ code, want string }{
+		{"denied", "The OAuth connection failed: the connection was not approved."},
+		{"Your account is suspended. Call +1 555 0100", "The OAuth connection failed: the connection did not complete."},
+		{"", "The OAuth connection failed: the connection did not complete."},
+	} {
+		a := b.get("/ui/connect/gong/done?connect_error=" + url.QueryEscape(tc.code))
+		wantStatus(t, "done page", a, http.StatusOK)
+		if !strings.Contains(a.body, tc.want) {
+			t.Errorf("connect_error=%q: the page lacks %q", tc.code, tc.want)
+		}
+		if strings.Contains(a.body, "555 0100") {
+			t.Errorf("connect_error=%q: the crafted text is on the page", tc.code)
+		}
+	}
+}
+
+// The server form's "leave out tools that spend vendor credits" box is
+// config.allow_credits: false.
+func TestServerFormNoCredits(t *testing.T) {
+	e := newEnv(t, "")
+	b := e.browser().signedIn()
+	acct := e.account("acme")
+	base := "/ui/accounts/" + acct.ID
+	a := b.post(base+"/servers", base+"/servers", url.Values{"name": {"no credits"}, "methods": {"read"}, "no_credits": {"1"}, "expires": {"never"}})
+	wantStatus(t, "create", a, http.StatusCreated)
+	m := mcpURLRE.FindStringSubmatch(a.body)
+	if m == nil {
+		t.Fatalf("no URL on the created page:\n%s", a.body)
+	}
+	srv, err := e.store.ServerByTokenHash(context.Background(), credentials.HashToken(m[2]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !srv.Config.NoCredits {
+		t.Error("the box did not leave the credit tools out")
+	}
+	if edit := b.get(base + "/servers/" + srv.ID); !strings.Contains(edit.body, `name="no_credits" value="1" checked`) {
+		t.Error("the edit form does not show the box checked")
+	}
+	if p := b.get(base + "/preview?methods=read&no_credits=1"); strings.Contains(p.body, "list_all_gong_entities_get_briefs") {
+		t.Error("the preview lists a credit tool with the box checked")
+	}
+	if p := b.get(base + "/preview?methods=read"); !strings.Contains(p.body, "list_all_gong_entities_get_briefs") {
+		t.Error("the preview lacks the credit tool without the box (the check above proves nothing)")
+	}
+}
