@@ -300,14 +300,14 @@ func (a *App) routes() http.Handler {
 	mux.Handle("GET /integrated-account/connect/{integration}", adminAPI.RequireToken(a.Connect.StartHandler()))
 	mux.Handle("GET /integrated-account/connect/{integration}/callback", a.Connect.CallbackHandler())
 	dashboard, err := web.New(web.Options{
-		Store:     a.Store,
-		Service:   adminAPI.Service(),
-		Logger:    a.cfg.Logger,
-		Now:       a.cfg.Now,
-		PublicURL: a.publicURL,
-		Connect:   a.Connect,
-		OAuth:     a.oauth,
-		Installed: a.Catalog.Installed(),
+		Store:             a.Store,
+		Service:           adminAPI.Service(),
+		Logger:            a.cfg.Logger,
+		Now:               a.cfg.Now,
+		PublicURL:         a.publicURL,
+		Connect:           a.Connect,
+		OAuth:             a.oauth,
+		Installed:         a.Catalog.Installed(),
 		TrustForwardedFor: a.cfg.AuthLimiter.TrustForwardedFor,
 	})
 	if err != nil {
