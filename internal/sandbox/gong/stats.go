@@ -409,7 +409,7 @@ func statsInteraction(x *exchange) {
 			var names []string
 			questions := 0.0
 			for _, c := range calls {
-				ct := c.Content(x.s.company)
+				ct := c.summary(x.s.company)
 				for _, st := range ct.Stats {
 					if _, ok := sums[st.Name]; !ok {
 						names = append(names, st.Name)

@@ -1,0 +1,82 @@
+package gong
+
+import (
+	lru "container/list"
+	"sync"
+)
+
+// contentCacheSize bounds how many calls' transcripts and analyses stay
+// in memory. A transcript is rebuilt from its call's seed when it has been
+// pushed out, so the cache only saves time; it is what keeps the sandbox's
+// memory flat however many transcripts clients fetch.
+const contentCacheSize = 128
+
+// contentCache is a small LRU of built call contents, safe for concurrent
+// use. Building happens outside its lock; two requests racing for the same
+// call build identical content and one of them is kept.
+type contentCache struct {
+	mu    sync.Mutex
+	max   int
+	order *lru.List // front = most recently used; values are *cacheEntry
+	byID  map[*Call]*lru.Element
+}
+
+type cacheEntry struct {
+	call    *Call
+	content *CallContent
+}
+
+func newContentCache(n int) *contentCache {
+	return &contentCache{max: n, order: lru.New(), byID: map[*Call]*lru.Element{}}
+}
+
+func (cc *contentCache) get(c *Call) *CallContent {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	if e, ok := cc.byID[c]; ok {
+		cc.order.MoveToFront(e)
+		return e.Value.(*cacheEntry).content
+	}
+	return nil
+}
+
+func (cc *contentCache) put(c *Call, content *CallContent) *CallContent {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	if e, ok := cc.byID[c]; ok {
+		cc.order.MoveToFront(e)
+		return e.Value.(*cacheEntry).content
+	}
+	cc.byID[c] = cc.order.PushFront(&cacheEntry{call: c, content: content})
+	for cc.order.Len() > cc.max {
+		old := cc.order.Remove(cc.order.Back()).(*cacheEntry)
+		delete(cc.byID, old.call)
+	}
+	return content
+}
+
+// callSummary is what the stats endpoints need of every call's analysis;
+// it is small, so it is kept once computed.
+type callSummary struct {
+	Stats     []InteractionStat
+	Questions [2]int
+}
+
+// Content returns the call's transcript and analysis, building it from the
+// call's seed unless it is among the recently used. It is deterministic:
+// the same call always yields the same content. Treat it as read-only.
+func (c *Call) Content(co *Company) *CallContent {
+	if got := co.contents.get(c); got != nil {
+		return got
+	}
+	return co.contents.put(c, buildContent(c, co))
+}
+
+// summary is the part of the call's analysis the stats endpoints read.
+func (c *Call) summary(co *Company) *callSummary {
+	c.once.Do(func() {
+		ct := c.Content(co)
+		c.sum = &callSummary{Stats: ct.Stats, Questions: ct.Questions}
+	})
+	return c.sum
+}
