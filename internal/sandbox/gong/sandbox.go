@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -184,6 +185,8 @@ type exchange struct {
 
 	status int // answer built by json, written by flush
 	body   []byte
+
+	reqBody []byte // the JSON request body decode read, for cursor bindings
 }
 
 // ServeHTTP serves the whole Gong API plus /oauth2/* and /sandbox/*.
@@ -305,7 +308,13 @@ func (x *exchange) flush() {
 // decode reads a JSON request body into v. It answers 400 itself and
 // returns false when the body is not valid JSON.
 func (x *exchange) decode(v any) bool {
-	dec := json.NewDecoder(http.MaxBytesReader(x.w, x.r.Body, 16<<20))
+	raw, err := io.ReadAll(http.MaxBytesReader(x.w, x.r.Body, 16<<20))
+	if err != nil {
+		x.fail(http.StatusBadRequest, "Malformed request: "+err.Error())
+		return false
+	}
+	x.reqBody = raw
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	if err := dec.Decode(v); err != nil {
 		if err.Error() == "EOF" {
 			x.fail(http.StatusBadRequest, "Malformed request: the request body is missing")
