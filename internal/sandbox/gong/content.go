@@ -64,10 +64,10 @@ func buildContent(c *Call, co *Company) *CallContent {
 	for _, p := range c.Parties {
 		switch p.role {
 		case "customer":
-			s.vars["contact"] = strings.Fields(p.Name)[0]
+			s.vars["contact"] = spokenName(p)
 		case "customer2":
 			s.hasCustomer2 = true
-			s.vars["other"] = strings.Fields(p.Name)[0]
+			s.vars["other"] = spokenName(p)
 		case "se":
 			s.hasSE = true
 			s.vars["se"] = strings.Fields(p.Name)[0]
@@ -106,6 +106,16 @@ func buildContent(c *Call, co *Company) *CallContent {
 		s.external()
 	}
 	return s.analyse()
+}
+
+// spokenName is how others address a party: the first name, or "there"
+// once the person was erased (a transcript rebuilt after an erasure names
+// nobody).
+func spokenName(p *Party) string {
+	if f := strings.Fields(p.Name); len(f) > 0 && p.Name != erasedName {
+		return f[0]
+	}
+	return "there"
 }
 
 func money(v float64) string {
@@ -529,7 +539,7 @@ func (s *scriptCtx) analyse() *CallContent {
 func (s *scriptCtx) pad() {
 	s.wpm = 142 + s.r.IntN(20)
 	s.said = map[string]bool{}
-	target := int(float64(s.c.Duration) / 60 * float64(s.wpm) * 0.78)
+	target := int(float64(s.c.Duration) / 60 * float64(s.wpm) * 0.68)
 	have := 0
 	for _, l := range s.lines {
 		have += wordCount(l.text)
@@ -538,8 +548,8 @@ func (s *scriptCtx) pad() {
 	if budget <= 0 || len(s.lines) == 0 {
 		return
 	}
-	// Each line is followed by talk in proportion to its weight: openings
-	// and small talk are short, the body of the call is long.
+	// Each line is followed by talk in proportion to its weight: openings,
+	// small talk and the wrap-up are short, the body of the call is long.
 	orig := s.lines
 	weights := make([]float64, len(orig))
 	sum := 0.0
@@ -548,6 +558,8 @@ func (s *scriptCtx) pad() {
 		switch l.topic {
 		case "Call Setup", "Small Talk", "Introduction":
 			weights[i] = 0.25
+		case "Next Steps": // a wrap-up is brisk
+			weights[i] = 0.2
 		}
 		sum += weights[i]
 	}
@@ -562,7 +574,7 @@ func (s *scriptCtx) pad() {
 		goal := int(float64(budget) * acc / sum)
 		for used < goal {
 			role := s.replyRole(out[len(out)-1].role)
-			if s.r.IntN(6) == 0 {
+			if s.r.IntN(4) == 0 {
 				t := backchannels[s.r.IntN(len(backchannels))]
 				out = append(out, line{role, l.topic, t, ""})
 				used += wordCount(t)
@@ -570,7 +582,7 @@ func (s *scriptCtx) pad() {
 			}
 			for k := 1 + s.r.IntN(4); k > 0 && used < goal; k-- {
 				t := s.talk(l.topic, role)
-				if s.r.IntN(10) < 4 { // run-on speech: two sentences in one
+				if s.r.IntN(10) < 1 { // run-on speech: two sentences in one
 					t += " " + s.talk(l.topic, role)
 				}
 				out = append(out, line{role, l.topic, t, ""})

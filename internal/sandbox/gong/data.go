@@ -217,27 +217,23 @@ func (g *gen) users() {
 	vpSales := add("exec", "VP of Sales", cro.ID, "Sales")
 	vpCS := add("exec", "VP of Customer Success", cro.ID, "Customer Success")
 	sz := g.size
-	for i := 0; i < sz.salesTeams; i++ {
-		m := add("manager", "Regional Sales Manager", vpSales.ID, "Sales")
-		for j := 0; j < sz.aesPerTeam; j++ {
-			add("ae", pick(g, []string{"Account Executive", "Senior Account Executive", "Enterprise Account Executive"}), m.ID, "Sales")
+	// team adds teams of a manager and their reports; titles gives each
+	// report's title.
+	team := func(teams, size int, managerTitle, boss, workspace, role string, titles ...string) {
+		for i := 0; i < teams; i++ {
+			m := add("manager", managerTitle, boss, workspace)
+			for j := 0; j < size; j++ {
+				add(role, pick(g, titles), m.ID, workspace)
+			}
 		}
 	}
-	for i := 0; i < sz.sdrTeams; i++ {
-		sdrm := add("manager", "SDR Manager", vpSales.ID, "Sales")
-		for j := 0; j < sz.sdrsPerTeam; j++ {
-			add("sdr", "Sales Development Representative", sdrm.ID, "Sales")
-		}
-	}
+	team(sz.salesTeams, sz.aesPerTeam, "Regional Sales Manager", vpSales.ID, "Sales", "ae",
+		"Account Executive", "Senior Account Executive", "Enterprise Account Executive")
+	team(sz.sdrTeams, sz.sdrsPerTeam, "SDR Manager", vpSales.ID, "Sales", "sdr", "Sales Development Representative")
 	for j := 0; j < sz.ses; j++ {
 		add("se", "Solutions Engineer", vpSales.ID, "Sales")
 	}
-	for i := 0; i < sz.csTeams; i++ {
-		csm := add("manager", "Customer Success Manager Lead", vpCS.ID, "Customer Success")
-		for j := 0; j < sz.csmsPerTeam; j++ {
-			add("csm", "Customer Success Manager", csm.ID, "Customer Success")
-		}
-	}
+	team(sz.csTeams, sz.csmsPerTeam, "Customer Success Manager Lead", vpCS.ID, "Customer Success", "csm", "Customer Success Manager")
 	for j := 0; j < sz.ops; j++ {
 		add("ops", "Revenue Operations Analyst", cro.ID, "Sales")
 	}

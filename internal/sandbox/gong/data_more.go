@@ -261,8 +261,14 @@ func (g *gen) engage() {
 		mkFlow("Personal follow-up ("+strings.TrimSuffix(f.Name, "'s flows")+")", f, "Personal", "")
 	}
 	statuses := []string{"Running", "Running", "Running", "Paused", "FinishedNoReply", "FinishedResponse", "Pending"}
+	// Flows prospect the other accounts' people; the named accounts are in
+	// live sales cycles run by their account executives.
+	var prospects []*Contact
+	for _, a := range g.c.Accounts[len(namedAccounts):] {
+		prospects = append(prospects, a.Contacts...)
+	}
 	for i := 0; i < 60; i++ {
-		ct := pick(g, g.c.Contacts)
+		ct := pick(g, prospects)
 		fl := g.c.Flows[g.intn(5)]
 		owner := pick(g, sdrs)
 		fi := &FlowInstance{ID: g.ids.next(), FlowID: fl.ID, ProspectCRMID: ct.CRMID, OwnerUserID: owner.ID,

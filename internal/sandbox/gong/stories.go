@@ -204,7 +204,7 @@ func aeProfileFor(i int) aeProfile {
 	case 3:
 		return aeProfile{listen: 0.35} // listens, never comments
 	case 2:
-		return aeProfile{listen: 0.15, comment: 0.1}
+		return aeProfile{listen: 0.3, comment: 0.25}
 	}
-	return aeProfile{listen: 0.6, comment: 0.35} // plenty of both
+	return aeProfile{listen: 0.8, comment: 0.5} // plenty of both
 }
