@@ -55,13 +55,6 @@ func (cc *contentCache) put(c *Call, content *CallContent) *CallContent {
 	return content
 }
 
-// callSummary is what the stats endpoints need of every call's analysis;
-// it is small, so it is kept once computed.
-type callSummary struct {
-	Stats     []InteractionStat
-	Questions [2]int
-}
-
 // Content returns the call's transcript and analysis, building it from the
 // call's seed unless it is among the recently used. It is deterministic:
 // the same call always yields the same content. Treat it as read-only.
@@ -72,11 +65,15 @@ func (c *Call) Content(co *Company) *CallContent {
 	return co.contents.put(c, buildContent(c, co))
 }
 
-// summary is the part of the call's analysis the stats endpoints read.
-func (c *Call) summary(co *Company) *callSummary {
+// summary is the call's analysis without the transcript and what is
+// derived sentence by sentence from it (trackers, outline, highlights):
+// the small part that stats, briefs and ask-entity read across many
+// calls, kept once computed (a few KB a call).
+func (c *Call) summary(co *Company) *CallContent {
 	c.once.Do(func() {
-		ct := c.Content(co)
-		c.sum = &callSummary{Stats: ct.Stats, Questions: ct.Questions}
+		light := *c.Content(co)
+		light.Transcript, light.Trackers, light.Outline, light.Highlights = nil, nil, nil, nil
+		c.sum = &light
 	})
 	return c.sum
 }

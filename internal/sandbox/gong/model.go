@@ -141,7 +141,7 @@ type Call struct {
 	seed  uint64 // the transcript and analysis are generated from it on demand
 	story string // set for the calls the stories pin (stories.go)
 	once  sync.Once
-	sum   *callSummary // the small part of the analysis kept for good
+	sum   *CallContent // the small part of the analysis, kept for good (summary)
 
 	// Upload lifecycle for calls added through the API. Generated calls
 	// have ReadyAt zero and are always visible.

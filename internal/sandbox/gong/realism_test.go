@@ -335,14 +335,13 @@ func (c crmCall) objectID(objectType string) string {
 	return ""
 }
 
-// extensive lists every call in [from, to) with its context, parties and
-// highlights.
-func (l *live) extensive(from, to time.Time) []crmCall {
+// extensive lists every call in [from, to) with its CRM context and the
+// exposedFields asked for.
+func (l *live) extensive(from, to time.Time, exposed map[string]any) []crmCall {
 	l.t.Helper()
 	body := map[string]any{
-		"filter": map[string]any{"fromDateTime": from.Format(time.RFC3339), "toDateTime": to.Format(time.RFC3339)},
-		"contentSelector": map[string]any{"context": "Extended",
-			"exposedFields": map[string]any{"parties": true, "content": map[string]any{"highlights": true}}},
+		"filter":          map[string]any{"fromDateTime": from.Format(time.RFC3339), "toDateTime": to.Format(time.RFC3339)},
+		"contentSelector": map[string]any{"context": "Extended", "exposedFields": exposed},
 	}
 	var out []crmCall
 	for {
@@ -391,7 +390,7 @@ func TestStoryInitechLostDeal(t *testing.T) {
 	t.Parallel()
 	l := newLive(t, Options{})
 	from := testNow.AddDate(0, 0, -30)
-	calls := l.extensive(from, testNow)
+	calls := l.extensive(from, testNow, map[string]any{"parties": true})
 	var initech, others []crmCall
 	lostDeal := false
 	for _, c := range calls {
@@ -450,8 +449,13 @@ func TestStoryInitechLostDeal(t *testing.T) {
 	if raised < 3 {
 		t.Fatalf("Initech's people raised %d distinct objections, want at least 3", raised)
 	}
-	// Other accounts have their own objections, not Initech's.
-	for id, s := range l.spokenByCustomers(others) {
+	// Other accounts have their own objections, not Initech's (checked on
+	// every third of their calls, to keep the test quick).
+	var sample []crmCall
+	for i := 0; i < len(others); i += 3 {
+		sample = append(sample, others[i])
+	}
+	for id, s := range l.spokenByCustomers(sample) {
 		if strings.Contains(s, "ninety thousand") || strings.Contains(s, "eleven years") {
 			t.Fatalf("call %s, not with Initech, raises Initech's objection", id)
 		}
@@ -461,7 +465,7 @@ func TestStoryInitechLostDeal(t *testing.T) {
 func TestStoryPiedPiperRenewal(t *testing.T) {
 	t.Parallel()
 	l := newLive(t, Options{})
-	calls := l.extensive(testNow.AddDate(0, 0, -14), testNow)
+	calls := l.extensive(testNow.AddDate(0, 0, -14), testNow, map[string]any{"content": map[string]any{"highlights": true}})
 	var renewal []crmCall
 	for _, c := range calls {
 		if c.field("Opportunity", "Name") == "Pied Piper - Renewal" {
@@ -529,7 +533,7 @@ func TestStoryStarkExecutiveSummary(t *testing.T) {
 		t.Fatalf("no published Executive Summary brief: %+v", briefs.Briefs)
 	}
 	dealID, accountID := "", ""
-	for _, c := range l.extensive(testNow.AddDate(0, 0, -90), testNow) {
+	for _, c := range l.extensive(testNow.AddDate(0, 0, -90), testNow, map[string]any{}) {
 		if c.field("Account", "Name") == "Stark Industries" && c.objectID("Opportunity") != "" {
 			dealID, accountID = c.objectID("Opportunity"), c.objectID("Account")
 		}
