@@ -18,15 +18,14 @@ import (
 //   - Stark Industries: "Stark Industries - Enterprise License" is in
 //     proposal, and the Sales workspace has an "Executive Summary" brief
 //     configured for deals.
-//   - Activity: account executives differ (aeProfile): some never listen
+//   - Activity: account executives differ (aeProfileFor): some never listen
 //     to calls, some never comment, some do plenty of both.
 const (
 	initechLostDaysAgo = 4
-	story              = "story"  // a story call with the usual script
-	storyInitechLast   = "lost"   // Initech's last call: they choose Acme Corp
-	storyRenewal       = "renew"  // Pied Piper's latest call: the renewal plan
-	storyPiedPiper     = "piper"  // Pied Piper's other recent calls
-	storyInitech       = "initec" // Initech's calls before the last
+	storyInitechLast   = "lost"    // Initech's last call: they choose Acme Corp
+	storyRenewal       = "renew"   // Pied Piper's latest call: the renewal plan
+	storyPiedPiper     = "piper"   // Pied Piper's other recent calls
+	storyInitech       = "initech" // Initech's calls before the last
 )
 
 // objection is a concern a prospect raises: what they say (one of several
