@@ -548,18 +548,19 @@ func (s *scriptCtx) pad() {
 	if budget <= 0 || len(s.lines) == 0 {
 		return
 	}
-	// Each line is followed by talk in proportion to its weight: openings,
-	// small talk and the wrap-up are short, the body of the call is long.
+	// Each line is followed by talk in proportion to its weight: the body
+	// of the call is long, the wrap-up brisk; the opening and small talk
+	// get one short reply at most.
 	orig := s.lines
 	weights := make([]float64, len(orig))
 	sum := 0.0
 	for i, l := range orig[:len(orig)-1] {
-		weights[i] = 1
 		switch l.topic {
-		case "Call Setup", "Small Talk", "Introduction":
-			weights[i] = 0.25
-		case "Next Steps": // a wrap-up is brisk
+		case "Call Setup", "Small Talk":
+		case "Next Steps":
 			weights[i] = 0.2
+		default:
+			weights[i] = 1
 		}
 		sum += weights[i]
 	}
@@ -568,10 +569,14 @@ func (s *scriptCtx) pad() {
 	for i, l := range orig {
 		out = append(out, l)
 		if weights[i] == 0 {
+			if i < len(orig)-1 && s.r.IntN(2) == 0 && orig[i+1].role == l.role {
+				t := s.talk(l.topic, s.replyRole(l.role))
+				out = append(out, line{s.replyRole(l.role), l.topic, t, ""})
+			}
 			continue
 		}
 		acc += weights[i]
-		goal := int(float64(budget) * acc / sum)
+		goal := int(float64(budget) * acc / max(sum, 1))
 		for used < goal {
 			role := s.replyRole(out[len(out)-1].role)
 			if s.r.IntN(4) == 0 {

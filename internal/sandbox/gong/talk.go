@@ -176,28 +176,49 @@ var slotValues = map[string][]string{
 	"industry": {"financial services", "software", "manufacturing", "healthcare", "retail"},
 }
 
-// talk returns what role says next on topic: one sentence from the
-// topic's bank or the general one, not yet said in this call if it can
-// help it, sometimes with a spoken opener.
+// discussion is what a conversation drifts to once a topic's own bank is
+// used up: the general matter of a sales call, or of an internal meeting.
+var discussion = map[bool][]string{
+	false: {"Current Process", "Pain Points", "Goals", "Decision Process", "Integrations", "Adoption", "Product Demo"},
+	true:  {"Pipeline", "Forecast", "Coaching"},
+}
+
+// talk returns what role says next on topic: a sentence from the topic's
+// bank or the general one, or, once those are used up in this call, from
+// the banks the conversation drifts to; sometimes with a spoken opener.
 func (s *scriptCtx) talk(topic, role string) string {
 	cust := role == "customer" || role == "customer2" || role == "peer"
-	bank := chatter.rep
-	if cust {
-		bank = chatter.cust
+	side := func(tb talkBank) []string {
+		if cust {
+			return tb.cust
+		}
+		return tb.rep
 	}
-	if tb, ok := talkBanks[topic]; ok && s.r.IntN(10) < 7 {
-		if cust && len(tb.cust) > 0 {
-			bank = tb.cust
-		} else if !cust && len(tb.rep) > 0 {
-			bank = tb.rep
+	pools := [][]string{side(chatter)}
+	if tb, ok := talkBanks[topic]; ok && len(side(tb)) > 0 && s.r.IntN(10) < 7 {
+		pools = [][]string{side(tb), side(chatter)}
+	}
+	drift := discussion[s.c.Kind == "internal"]
+	for _, k := range s.r.Perm(len(drift)) {
+		pools = append(pools, side(talkBanks[drift[k]]))
+	}
+	t := ""
+	for _, pool := range pools {
+		for try := 0; try < 3 && len(pool) > 0; try++ {
+			if c := pool[s.r.IntN(len(pool))]; !s.said[c] {
+				t = c
+				break
+			}
+		}
+		if t != "" {
+			break
 		}
 	}
-	t := bank[s.r.IntN(len(bank))]
-	for try := 0; try < 4 && s.said[t]; try++ {
-		t = bank[s.r.IntN(len(bank))]
+	if t == "" { // everything said once already: people repeat themselves
+		t = pools[0][s.r.IntN(len(pools[0]))]
 	}
 	s.said[t] = true
-	if s.r.IntN(4) == 0 && !strings.HasPrefix(t, "{") && wordCount(t) > 4 {
+	if s.r.IntN(4) == 0 && !strings.HasPrefix(t, "{") && !strings.HasPrefix(t, "And ") && !strings.HasSuffix(t, "?") && wordCount(t) > 4 {
 		t = openers[s.r.IntN(len(openers))] + lowerFirst(t)
 	}
 	for strings.Contains(t, "{") {
