@@ -485,13 +485,18 @@ func TestStoryInitechLostDeal(t *testing.T) {
 func TestStoryPiedPiperRenewal(t *testing.T) {
 	t.Parallel()
 	l := newLive(t, Options{})
-	calls := l.extensive(testNow.AddDate(0, 0, -14), testNow, map[string]any{"content": map[string]any{"highlights": true}})
-	var renewal []crmCall
-	for _, c := range calls {
+	var ids []string
+	for _, c := range l.extensive(testNow.AddDate(0, 0, -14), testNow, map[string]any{}) {
 		if c.field("Opportunity", "Name") == "Pied Piper - Renewal" {
-			renewal = append(renewal, c)
+			ids = append(ids, c.MetaData.ID)
 		}
 	}
+	var r struct {
+		Calls []crmCall `json:"calls"`
+	}
+	l.ok("POST", "/v2/calls/extensive", map[string]any{"filter": map[string]any{"callIds": ids},
+		"contentSelector": map[string]any{"exposedFields": map[string]any{"content": map[string]any{"highlights": true}}}}, &r)
+	renewal := r.Calls
 	if len(renewal) < 2 {
 		t.Fatalf("%d calls on the Pied Piper renewal in the last 14 days", len(renewal))
 	}
