@@ -32,8 +32,13 @@ func runDemo(args []string) error {
 	oauthAccessTTL := fs.Duration("oauth-access-ttl", time.Hour, "lifetime of OAuth access tokens (short ones let tests see a refresh)")
 	oauthAutoApprove := fs.Bool("oauth-auto-approve", false, "approve every OAuth authorization at once as the demo's API token, picking the demo's server for /mcp/oauth (tests only; refused off loopback)")
 	oauthCIMDCA := fs.String("oauth-cimd-ca", "", "PEM file of a CA to trust for client metadata documents, which may then be on loopback (tests only)")
+	smallCompany := fs.Bool("small-company", false, "serve the sandbox's small company (50 users, about 1,000 calls) instead of the realistic one")
+	timeZone := fs.String("time-zone", gongsandbox.DefaultTimeZone, "the sandbox company's IANA time zone")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if !gongsandbox.ValidTimeZone(*timeZone) {
+		return fmt.Errorf("--time-zone: unknown time zone %q", *timeZone)
 	}
 	db := dbFlags{dataDir: *dataDir}
 	key, err := db.key(true)
@@ -48,7 +53,7 @@ func runDemo(args []string) error {
 	if err != nil {
 		return err
 	}
-	sandbox := gongsandbox.New(gongsandbox.Options{Seed: 1})
+	sandbox := gongsandbox.New(gongsandbox.Options{Seed: 1, Small: *smallCompany, TimeZone: *timeZone})
 	sandboxOrigin := "http://" + sbLn.Addr().String()
 	sandbox.SetBaseURL(sandboxOrigin)
 	sbSrv := newHTTPServer(sandbox)

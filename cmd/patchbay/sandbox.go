@@ -14,16 +14,21 @@ import (
 // own, until SIGINT or SIGTERM.
 func runSandbox(args []string) error {
 	if len(args) == 0 || args[0] != "gong" {
-		return errors.New(`usage: patchbay sandbox gong [--addr HOST:PORT] [--seed N] [--no-limits]`)
+		return errors.New(`usage: patchbay sandbox gong [--addr HOST:PORT] [--seed N] [--no-limits] [--small] [--time-zone ZONE]`)
 	}
 	fs := flag.NewFlagSet("sandbox gong", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:8090", "address to listen on")
 	seed := fs.Int64("seed", 1, "seed of the synthetic company")
 	noLimits := fs.Bool("no-limits", false, "turn off Gong's rate limits (3/s, 10,000/day)")
+	small := fs.Bool("small", false, "the small company (50 users, about 1,000 calls) instead of the realistic one (150 users, over 5,000 calls)")
+	tz := fs.String("time-zone", gong.DefaultTimeZone, "the company's IANA time zone, in which the stats endpoints read and write dates")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	opts := gong.Options{Seed: *seed}
+	if !gong.ValidTimeZone(*tz) {
+		return fmt.Errorf("--time-zone: unknown time zone %q", *tz)
+	}
+	opts := gong.Options{Seed: *seed, Small: *small, TimeZone: *tz}
 	if *noLimits {
 		opts.RatePerSecond, opts.DailyLimit = -1, -1
 	}

@@ -31,7 +31,7 @@ type fuzzTarget struct {
 }
 
 func newFuzzTarget(f *testing.F) *fuzzTarget {
-	sandbox := gongsandbox.New(gongsandbox.Options{Seed: 1, RatePerSecond: -1, DailyLimit: -1})
+	sandbox := gongsandbox.New(gongsandbox.Options{Seed: 1, Small: true, RatePerSecond: -1, DailyLimit: -1})
 	sb := httptest.NewServer(sandbox)
 	f.Cleanup(sb.Close)
 	sandbox.SetBaseURL(sb.URL)

@@ -47,7 +47,7 @@ func newOAuthEnv(t *testing.T) *oauthEnv {
 func newOAuthEnvOn(t *testing.T, database string) *oauthEnv {
 	t.Helper()
 	e := &oauthEnv{t: t, clk: gongsandbox.NewClock(time.Now()), logs: &syncBuffer{}}
-	e.sb = gongsandbox.New(gongsandbox.Options{Seed: 1, Now: e.clk.Now, AutoApprove: true, AccessTokenTTL: time.Hour, RatePerSecond: -1, DailyLimit: -1})
+	e.sb = gongsandbox.New(gongsandbox.Options{Seed: 1, Small: true, Now: e.clk.Now, AutoApprove: true, AccessTokenTTL: time.Hour, RatePerSecond: -1, DailyLimit: -1})
 	sb := httptest.NewServer(e.sb)
 	t.Cleanup(sb.Close)
 	e.sbURL = sb.URL

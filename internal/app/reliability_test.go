@@ -47,7 +47,7 @@ type envOptions struct {
 func newEnvWith(t *testing.T, o envOptions) *env {
 	t.Helper()
 	e := &env{t: t, clock: gongsandbox.NewClock(time.Now())}
-	e.sandbox = gongsandbox.New(gongsandbox.Options{Seed: 1, RatePerSecond: -1, DailyLimit: -1})
+	e.sandbox = gongsandbox.New(gongsandbox.Options{Seed: 1, Small: true, RatePerSecond: -1, DailyLimit: -1})
 	var sbh http.Handler = e.sandbox
 	if o.wrap != nil {
 		sbh = o.wrap(sbh)
@@ -634,7 +634,7 @@ func crashSafety(t *testing.T, dbURL string, integrity func(t *testing.T, key []
 	bin := patchbayBinary(t)
 	key := bytes.Repeat([]byte{3}, 32)
 	keyArg := base64.StdEncoding.EncodeToString(key)
-	sandbox := gongsandbox.New(gongsandbox.Options{Seed: 1, RatePerSecond: -1, DailyLimit: -1})
+	sandbox := gongsandbox.New(gongsandbox.Options{Seed: 1, Small: true, RatePerSecond: -1, DailyLimit: -1})
 	sb := httptest.NewServer(sandbox)
 	defer sb.Close()
 	sandbox.SetBaseURL(sb.URL)

@@ -131,7 +131,11 @@ func TestWorkflowLostDealPostMortem(t *testing.T) {
 	}
 
 	// 2. Their transcripts, and 3. every sentence the prospect said.
-	transcripts := pages(t, cs, "create_a_gong_calls_transcript", map[string]any{"callIds": ids})
+	// Real-sized transcripts: a few calls per request fit one answer.
+	var transcripts []map[string]any
+	for i := 0; i < len(ids); i += 2 {
+		transcripts = append(transcripts, pages(t, cs, "create_a_gong_calls_transcript", map[string]any{"callIds": ids[i:min(i+2, len(ids))]})...)
+	}
 	prospectSaid := map[string]map[string]bool{}
 	for _, tr := range transcripts {
 		id := tr["callId"].(string)

@@ -237,7 +237,7 @@ func (x *exchange) evidence(q *entityQuery, pickLines func(*CallContent) []Timed
 	for i := len(q.calls) - 1; i >= 0; i-- { // most recent first
 		c := q.calls[i]
 		found := false
-		for _, l := range pickLines(c.Content(x.s.company)) {
+		for _, l := range pickLines(c.summary(x.s.company)) {
 			found = true
 			if !seen[l.Text] && len(texts) < max {
 				seen[l.Text] = true
@@ -316,7 +316,7 @@ func generateBrief(x *exchange) {
 		first, last := q.calls[0], q.calls[len(q.calls)-1]
 		summary := []string{fmt.Sprintf("%d conversations with %s between %s and %s; the most recent was \"%s\" on %s.",
 			len(q.calls), q.name(), first.Started.Format("Jan 2, 2006"), last.Started.Format("Jan 2, 2006"), last.Title, last.Started.Format("Jan 2, 2006"))}
-		if b := last.Content(x.s.company).Brief; b != "" {
+		if b := last.summary(x.s.company).Brief; b != "" {
 			summary = append(summary, "Latest call: "+b)
 		}
 		sections = append(sections, briefSection{Title: "Summary", BriefSectionType: "Conversations", SectionSummary: summary,
@@ -422,7 +422,7 @@ func askEntity(x *exchange) {
 		var calls []callFinding
 		if n := len(q.calls); n > 0 {
 			last := q.calls[n-1]
-			items = append(items, "Most recent call: \""+last.Title+"\" on "+last.Started.Format("Jan 2, 2006")+". "+last.Content(x.s.company).Brief)
+			items = append(items, "Most recent call: \""+last.Title+"\" on "+last.Started.Format("Jan 2, 2006")+". "+last.summary(x.s.company).Brief)
 			calls = append(calls, callFinding{Call: x.callInfo(last)})
 		}
 		answer = append(answer, answerSection{AnswerItems: items, CallFindings: calls})

@@ -265,7 +265,16 @@ func TestBulkAssignmentIsPolled(t *testing.T) {
 			owner = u
 		}
 	}
-	fresh := co.Contacts[len(co.Contacts)-1]
+	inFlow := map[string]bool{}
+	for _, fi := range co.FlowInstances {
+		inFlow[fi.ProspectCRMID] = true
+	}
+	var fresh *Contact // a contact in no flow yet
+	for _, ct := range co.Contacts {
+		if !inFlow[ct.CRMID] {
+			fresh = ct
+		}
+	}
 	sub := h.must(202, h.do("POST", "/v2/flows/prospects/bulk-assignments", map[string]any{"flowId": flow.ID, "flowInstanceOwnerEmail": owner.Email,
 		"prospects": []map[string]any{{"crmId": fresh.CRMID}, {"crmId": "does-not-exist"}, {"firstName": "Ada"}}}))
 	id := str(sub.body["id"])

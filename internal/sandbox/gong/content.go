@@ -24,27 +24,17 @@ const (
 	flagNextStep   = "nextstep"
 )
 
-var fillers = []string{"Right.", "That makes sense.", "Okay.", "Got it.", "Mm-hmm.", "Good question.",
-	"Let me make a note of that.", "Yeah, exactly.", "Interesting.", "Sure.", "Understood.", "Yes.", "Fair enough."}
-
-// Content returns the call's transcript and analysis, building it on first
-// use. It is deterministic: the same call always yields the same content.
-func (c *Call) Content(co *Company) *CallContent {
-	c.once.Do(func() { c.content = buildContent(c, co) })
-	return c.content
-}
-
 type scriptCtx struct {
-	r                     *mrand.Rand
-	c                     *Call
-	co                    *Company
-	vars                  map[string]string
-	lines                 []line
-	competitor            string
-	hasSE, hasCustomer2   bool
-	wantBudget, wantMigr  bool
-	wantSecurity, wantCmp bool
-	wantTiming            bool
+	r                   *mrand.Rand
+	c                   *Call
+	co                  *Company
+	vars                map[string]string
+	lines               []line
+	competitor          string
+	hasSE, hasCustomer2 bool
+	objections          []objection // the account's own concerns
+	wpm                 int         // the call's speaking rate
+	said                map[string]bool
 }
 
 func (s *scriptCtx) chance(p float64) bool { return s.r.Float64() < p }
@@ -74,10 +64,10 @@ func buildContent(c *Call, co *Company) *CallContent {
 	for _, p := range c.Parties {
 		switch p.role {
 		case "customer":
-			s.vars["contact"] = strings.Fields(p.Name)[0]
+			s.vars["contact"] = spokenName(p)
 		case "customer2":
 			s.hasCustomer2 = true
-			s.vars["other"] = strings.Fields(p.Name)[0]
+			s.vars["other"] = spokenName(p)
 		case "se":
 			s.hasSE = true
 			s.vars["se"] = strings.Fields(p.Name)[0]
@@ -101,22 +91,11 @@ func buildContent(c *Call, co *Company) *CallContent {
 	if s.chance(0.4) {
 		s.competitor = competitors[s.r.IntN(len(competitors))]
 	}
-	for _, t := range c.themes {
-		switch t {
-		case "budget":
-			s.wantBudget = true
-		case "migration":
-			s.wantMigr = true
-		case "security":
-			s.wantSecurity = true
-		case "competitor":
-			s.wantCmp = true
-			s.competitor = "Acme Corp"
-		case "timing":
-			s.wantTiming = true
-		}
-	}
 	s.vars["competitor"] = s.competitor
+	if _, ok := s.vars["se"]; !ok {
+		s.vars["se"] = "our solutions engineer"
+	}
+	s.objections = objectionsFor(co, co.accountByID[c.AccountID])
 
 	switch c.Kind {
 	case "internal":
@@ -127,6 +106,16 @@ func buildContent(c *Call, co *Company) *CallContent {
 		s.external()
 	}
 	return s.analyse()
+}
+
+// spokenName is how others address a party: the first name, or "there"
+// once the person was erased (a transcript rebuilt after an erasure names
+// nobody).
+func spokenName(p *Party) string {
+	if f := strings.Fields(p.Name); len(f) > 0 && p.Name != erasedName {
+		return f[0]
+	}
+	return "there"
 }
 
 func money(v float64) string {
@@ -165,25 +154,19 @@ func (s *scriptCtx) external() {
 	default:
 		s.checkin()
 	}
-	// Themes the account always raises, whatever the stage.
-	if s.wantBudget && !s.has("budgeted") && kind != "discovery" {
-		s.say("customer", "Pricing", "That's more than we budgeted for this year.", flagObjection)
-		s.say("host", "Pricing", "Understood. We could phase the rollout, starting with {seats2} seats and expanding in the second half.", flagPricing)
+	s.raiseObjections()
+	if s.c.story == storyRenewal {
+		s.renewalPlan()
+		return
 	}
-	if s.wantMigr && !s.has("migration") {
-		s.say("customer", "Objections", "We're worried about the migration from our current system.", flagObjection)
-		s.say(s.seOrHost(), "Objections", "Our onboarding team runs the migration for you, most customers are live in three weeks.", "")
-	}
-	if s.wantSecurity && !s.has("security review") {
-		s.say("customer", "Objections", "Our security review usually takes six weeks, and we'll need SSO.", flagObjection)
-		s.say(s.seOrHost(), "Objections", "We support SSO and we're SOC 2 Type II certified, I'll send the report over today.", "")
-	}
-	if s.wantCmp && !s.has(s.competitor) {
-		s.say("customer", "Competition", "To be transparent, we're also looking at {competitor}.", flagCompetitor)
-		s.say("host", "Competition", "That's fair. Teams that moved from {competitor} tell us onboarding took half the time.", flagCompetitor)
-	}
-	if s.wantTiming && !s.has("reorg") {
-		s.say("customer", "Objections", "Timing is tricky, we're in the middle of a reorg.", flagObjection)
+	if s.c.story == storyInitechLast {
+		s.say("customer", "Decision Process", "I wanted to tell you myself: we've decided to go with Acme Corp.", flagCompetitor)
+		s.say("customer", "Decision Process", "In the end it came down to the budget and the migration risk, and their first year offer covered both.", flagObjection)
+		s.say("host", "Decision Process", "I appreciate you telling me directly. Can I ask what we could have done differently?", "")
+		s.say("customer", "Decision Process", "If the price had fit the ninety thousand and the migration had been included, it would have been a different conversation.", "")
+		s.say("host", next, "As a next step, I'll check in after your first six months with Acme Corp to see how it's going.", flagNextStep)
+		s.say("host", next, "Thanks for your honesty, and good luck with the rollout.", "")
+		return
 	}
 	s.say("host", next, s.pick(
 		"As a next step, I'll send over the proposal by {day}.",
@@ -191,6 +174,56 @@ func (s *scriptCtx) external() {
 		"I'll follow up with the security documentation and a mutual close plan by {day}.",
 		"As a next step, let's get our legal teams together this week."), flagNextStep)
 	s.say("customer", next, s.pick("Sounds good, I'll loop in {other}.", "Great, talk then.", "Perfect, that works for us."), "")
+	s.say("host", next, "Thanks everyone, have a great rest of your day.", "")
+}
+
+// raiseObjections has the customer raise the account's own concerns:
+// Initech's story calls raise two or three each, so that every one of
+// them comes up in the month before the loss; other calls raise each with
+// some probability that grows with the stage.
+func (s *scriptCtx) raiseObjections() {
+	os := s.objections
+	if len(os) == 0 {
+		return
+	}
+	var raise []objection
+	switch {
+	case s.c.story == storyInitech || s.c.story == storyInitechLast:
+		first := s.r.IntN(len(os))
+		for k := 0; k < 2+s.r.IntN(2); k++ {
+			raise = append(raise, os[(first+k)%len(os)])
+		}
+	default:
+		p := map[string]float64{"discovery": 0.2, "demo": 0.35, "pricing": 0.6, "negotiation": 0.6, "checkin": 0.35}[s.c.Kind]
+		for _, o := range os {
+			if s.chance(p) {
+				raise = append(raise, o)
+			}
+		}
+	}
+	for _, o := range raise {
+		who := "customer"
+		if s.hasCustomer2 && s.chance(0.3) {
+			who = "customer2"
+		}
+		s.say(who, o.topic, o.says[s.r.IntN(len(o.says))], flagObjection)
+		s.say(s.seOrHost(), o.topic, o.reply[s.r.IntN(len(o.reply))], "")
+	}
+}
+
+// renewalPlan closes Pied Piper's latest call: concrete next steps, each
+// with an owner and a date.
+func (s *scriptCtx) renewalPlan() {
+	const next = "Next Steps"
+	s.say("host", next, "Let's make the plan concrete before we drop.", "")
+	s.say("host", next, "Next step one: I'll send the revised renewal quote at {seats2} seats with the flat rate by Thursday.", flagNextStep)
+	s.say("customer", next, "And I'll take the usage report to our CFO on Monday so she can approve the seat count.", flagNextStep)
+	s.say("host", next, "Next step two: {se} runs the training for the engineering managers next Wednesday at ten.", flagNextStep)
+	s.say("customer", next, "I'll send the invite for that session to all twelve engineering managers today.", flagNextStep)
+	s.say("host", next, "Next step three: our legal team sends the renewal order form by the end of next week.", flagNextStep)
+	s.say("customer", next, "Then we aim to sign before the twentieth, so the renewal lands before the current term ends.", flagNextStep)
+	s.say("host", next, "I'll put a check-in on the calendar for Friday to confirm the CFO's answer.", flagNextStep)
+	s.say("customer", next, "Great, that's a clear plan. Talk on Friday.", "")
 	s.say("host", next, "Thanks everyone, have a great rest of your day.", "")
 }
 
@@ -241,13 +274,9 @@ func (s *scriptCtx) demo() {
 	s.say("customer", demo, "That's really helpful, the forecasting view is exactly what our managers need.", "")
 	s.say("customer2", integ, "How do you connect to Salesforce? Is it a nightly export?", "")
 	s.say(s.seOrHost(), integ, "No exports, the connector syncs continuously, and we support SSO and SCIM.", "")
-	if s.chance(0.4) || s.wantCmp {
+	if s.chance(0.4) {
 		s.say("customer", "Competition", "How does this compare to what {competitor} showed us?", flagCompetitor)
 		s.say("host", "Competition", "The big difference versus {competitor} is that our forecast model is trained on your own history, not a generic one.", flagCompetitor)
-	}
-	if s.chance(0.3) {
-		s.say("customer", "Objections", "We're worried about the migration from our current system.", flagObjection)
-		s.say(s.seOrHost(), "Objections", "We run the migration for you, and we can keep both systems side by side for a month.", "")
 	}
 	s.say("customer", "Pricing", "Roughly what does pricing look like for a team our size?", flagPricing)
 	s.say("host", "Pricing", "It's priced per seat, I'll put together a quote for {seats} seats.", flagPricing)
@@ -257,19 +286,11 @@ func (s *scriptCtx) pricing() {
 	const pr = "Pricing"
 	s.say("host", pr, "I wanted to walk you through the proposal we sent over.", "")
 	s.say("host", pr, "Based on {seats} seats, the price comes to {amount} per year, including onboarding.", flagPricing)
-	if s.chance(0.6) || s.wantBudget {
-		s.say("customer", pr, "That's more than we budgeted for this year.", flagObjection)
-		s.say("host", pr, "Understood. If we can sign this quarter I can offer a ten percent discount.", flagPricing)
-	}
 	s.say("customer", pr, "Is there any flexibility on the per seat price?", flagPricing)
 	s.say("host", pr, "We could phase the rollout, starting with {seats2} seats and expanding in the second half.", flagPricing)
-	if s.chance(0.35) || s.wantCmp {
+	if s.chance(0.35) {
 		s.say("customer", "Competition", "Honestly, {competitor} quoted us lower.", flagCompetitor)
 		s.say("host", "Competition", "Their quote doesn't include connectors or onboarding, once you add those we're very close.", flagCompetitor)
-	}
-	if s.chance(0.3) {
-		s.say("customer2", "Objections", "We're worried about the migration from our current system.", flagObjection)
-		s.say(s.seOrHost(), "Objections", "Our onboarding team handles the migration, most customers are live in three weeks.", "")
 	}
 }
 
@@ -279,17 +300,9 @@ func (s *scriptCtx) negotiation() {
 	s.say("host", ct, "That's normal, let's get our legal teams together this week.", "")
 	s.say("customer", "Pricing", "We'd also like the price locked for three years.", flagPricing)
 	s.say("host", "Pricing", "I can lock the per seat price for a three year term.", flagPricing)
-	if s.chance(0.5) || s.wantCmp {
+	if s.chance(0.5) {
 		s.say("customer", "Competition", "To be transparent, {competitor} quoted us about twenty percent lower.", flagCompetitor)
 		s.say("host", "Competition", "Teams that moved from {competitor} tell us onboarding took half the time, and there are no extra fees for connectors.", flagCompetitor)
-	}
-	if s.chance(0.4) || s.wantMigr {
-		s.say("customer", "Objections", "We're worried about the migration from our current system.", flagObjection)
-		s.say(s.seOrHost(), "Objections", "Our onboarding team handles the migration, most customers are live in three weeks.", "")
-	}
-	if s.chance(0.4) {
-		s.say("customer", "Pricing", "That's more than we budgeted for this year.", flagObjection)
-		s.say("host", "Pricing", "We could split the first year into two payments to fit your budget cycle.", flagPricing)
 	}
 	s.say("customer", ct, "If legal is happy we should be able to sign before the end of the month.", "")
 }
@@ -299,10 +312,6 @@ func (s *scriptCtx) checkin() {
 	s.say("host", ad, "Usage is up thirty percent since last quarter, with most managers active every week.", "")
 	s.say("customer", ad, "A few teams still export to spreadsheets out of habit.", flagPain)
 	s.say("host", ad, "Let's set up a training session for those teams.", "")
-	if s.chance(0.4) {
-		s.say("customer", rn, "Before renewal we need to understand the new pricing.", flagObjection)
-		s.say("host", rn, "Of course, I'll send the renewal quote with the new per seat price.", flagPricing)
-	}
 	if s.chance(0.2) {
 		s.say("customer", "Competition", "{competitor} reached out to us last week with an offer.", flagCompetitor)
 	}
@@ -427,49 +436,24 @@ func speakerFor(c *Call, role string, r *mrand.Rand) *Party {
 // everything Gong's analysis reports from that one timeline.
 func (s *scriptCtx) analyse() *CallContent {
 	c := s.c
-	// Pad with short acknowledgements, spread evenly, so longer calls have
-	// more sentences.
-	target := min(100, max(len(s.lines)+4, c.Duration/30))
-	orig := s.lines
-	extra := target - len(orig)
-	s.lines = make([]line, 0, target)
-	for _, l := range orig {
-		s.lines = append(s.lines, l)
-		k := extra / len(orig)
-		if s.r.IntN(len(orig)) < extra%len(orig) {
-			k++
-		}
-		for j := 0; j < k; j++ {
-			role := "customer"
-			if s.lines[len(s.lines)-1].role != "host" {
-				role = "host"
-			}
-			if c.Kind == "internal" && role == "customer" {
-				role = "peer"
-			}
-			s.lines = append(s.lines, line{role, l.topic, s.pick(fillers...), ""})
-		}
-	}
-	words := func(t string) int { return len(strings.Fields(t)) }
-	total := 0
-	for _, l := range s.lines {
-		total += words(l.text) + 6
-	}
+	s.pad()
 	dur := int64(max(c.Duration, 30)) * 1000
+	starts, ends := s.timeline(dur)
 	out := &CallContent{TalkTime: map[string]float64{}}
 	topicDur := map[string]float64{}
 	var topicOrder []string
-	var cursor int64
 	var prevSpeaker string
 	switches := 0
 	longest := map[string]float64{} // current run per speaker
 	var longestCompany, longestCustomer float64
 	var run float64
-	for _, l := range s.lines {
-		slot := dur * int64(words(l.text)+6) / int64(total)
-		speak := min(slot*9/10, int64(words(l.text))*380+400)
-		start, end := cursor, cursor+speak
-		cursor += slot
+	for i, l := range s.lines {
+		start, end := starts[i], ends[i]
+		speak := end - start
+		slot := dur - start
+		if i+1 < len(starts) {
+			slot = starts[i+1] - start
+		}
 		p := speakerFor(c, l.role, s.r)
 		sent := Sentence{Start: start, End: end, Text: l.text}
 		if n := len(out.Transcript); n > 0 && out.Transcript[n-1].SpeakerID == p.SpeakerID && out.Transcript[n-1].Topic == l.topic {
@@ -547,6 +531,134 @@ func (s *scriptCtx) analyse() *CallContent {
 	}
 	return out
 }
+
+// pad fills the call with conversation around the script's lines, so
+// that people speak at a real rate (about 130 to 155 words a minute) for
+// most of the call. The talk after each line stays on its topic; nothing
+// follows the goodbye.
+func (s *scriptCtx) pad() {
+	s.wpm = 142 + s.r.IntN(20)
+	s.said = map[string]bool{}
+	target := int(float64(s.c.Duration) / 60 * float64(s.wpm) * 0.68)
+	have := 0
+	for _, l := range s.lines {
+		have += wordCount(l.text)
+	}
+	budget := target - have
+	if budget <= 0 || len(s.lines) == 0 {
+		return
+	}
+	// Each line is followed by talk in proportion to its weight: the body
+	// of the call is long, the wrap-up brisk; the opening and small talk
+	// get one short reply at most.
+	orig := s.lines
+	weights := make([]float64, len(orig))
+	sum := 0.0
+	for i, l := range orig[:len(orig)-1] {
+		switch l.topic {
+		case "Call Setup", "Small Talk":
+		case "Next Steps":
+			weights[i] = 0.2
+		default:
+			weights[i] = 1
+		}
+		sum += weights[i]
+	}
+	out := make([]line, 0, len(orig)+budget/8)
+	used, acc := 0, 0.0
+	for i, l := range orig {
+		out = append(out, l)
+		if weights[i] == 0 {
+			if i < len(orig)-1 && s.r.IntN(2) == 0 && orig[i+1].role == l.role {
+				t := s.talk(l.topic, s.replyRole(l.role))
+				out = append(out, line{s.replyRole(l.role), l.topic, t, ""})
+			}
+			continue
+		}
+		acc += weights[i]
+		goal := int(float64(budget) * acc / max(sum, 1))
+		for used < goal {
+			role := s.replyRole(out[len(out)-1].role)
+			if s.r.IntN(4) == 0 {
+				t := backchannels[s.r.IntN(len(backchannels))]
+				out = append(out, line{role, l.topic, t, ""})
+				used += wordCount(t)
+				continue
+			}
+			for k := 1 + s.r.IntN(4); k > 0 && used < goal; k-- {
+				t := s.talk(l.topic, role)
+				if s.r.IntN(10) < 1 { // run-on speech: two sentences in one
+					t += " " + s.talk(l.topic, role)
+				}
+				out = append(out, line{role, l.topic, t, ""})
+				used += wordCount(t)
+			}
+		}
+	}
+	s.lines = out
+}
+
+// replyRole is who answers after role spoke.
+func (s *scriptCtx) replyRole(last string) string {
+	if s.c.Kind == "internal" {
+		if last == "host" {
+			return "peer"
+		}
+		return "host"
+	}
+	switch last {
+	case "customer", "customer2":
+		if s.hasSE && s.r.IntN(10) < 3 {
+			return "se"
+		}
+		return "host"
+	}
+	if s.hasCustomer2 && s.r.IntN(10) < 3 {
+		return "customer2"
+	}
+	return "customer"
+}
+
+// timeline times every line: words at the call's speaking rate, with
+// short pauses inside a turn and longer ones between speakers, stretched
+// so that the conversation fills the call. Only a call too short for its
+// script speeds the speech up.
+func (s *scriptCtx) timeline(dur int64) (starts, ends []int64) {
+	msPerWord := 60000.0 / float64(s.wpm)
+	n := len(s.lines)
+	starts, ends = make([]int64, n), make([]int64, n)
+	speak, gap := make([]float64, n), make([]float64, n)
+	var speech, pauses float64
+	prev := ""
+	for i, l := range s.lines {
+		gap[i] = float64(120 + s.r.IntN(300))
+		if l.role != prev {
+			gap[i] = float64(300 + s.r.IntN(800))
+		}
+		speak[i] = float64(wordCount(l.text))*msPerWord*(0.9+0.2*s.r.Float64()) + 150
+		speech += speak[i]
+		pauses += gap[i]
+		prev = l.role
+	}
+	avail := float64(dur) - 1500
+	gapScale, speakScale := 1.0, 1.0
+	if speech < avail {
+		gapScale = (avail - speech) / max(pauses, 1)
+	} else {
+		gapScale, speakScale = 0.2, avail/(speech+0.2*pauses)
+		speakScale = min(speakScale, 1)
+	}
+	cursor := 0.0
+	for i := range s.lines {
+		cursor += gap[i] * gapScale
+		starts[i] = int64(cursor)
+		cursor += speak[i] * speakScale
+		ends[i] = int64(cursor)
+	}
+	return starts, ends
+}
+
+func wordCount(t string) int { return len(strings.Fields(t)) }
 
 func round2(v float64) float64 { return math.Round(v*100) / 100 }
 

@@ -10,11 +10,33 @@ import (
 
 // gen carries the generator's random source and the company being built.
 type gen struct {
-	r   *mrand.Rand
-	ids *idGen
-	now time.Time // generation time
-	c   *Company
+	r    *mrand.Rand
+	ids  *idGen
+	now  time.Time // the generation anchor: the start of the sandbox's day (UTC)
+	c    *Company
+	size companySize
 }
+
+// companySize is how big the generated company is.
+type companySize struct {
+	salesTeams, aesPerTeam int
+	sdrTeams, sdrsPerTeam  int
+	ses                    int
+	csTeams, csmsPerTeam   int
+	ops, former            int
+	calls                  int // calls over the last 180 days
+	extraAccounts          bool
+}
+
+// realisticSize is the default company: 150 users and over 5,000 calls,
+// so listings page and scans cost what they cost with Gong.
+var realisticSize = companySize{salesTeams: 10, aesPerTeam: 8, sdrTeams: 2, sdrsPerTeam: 10, ses: 8,
+	csTeams: 2, csmsPerTeam: 8, ops: 3, former: 6, calls: 5200, extraAccounts: true}
+
+// smallSize is Options.Small: 50 users and about 1,000 calls, with the
+// same stories, for fast tests.
+var smallSize = companySize{salesTeams: 4, aesPerTeam: 6, sdrTeams: 1, sdrsPerTeam: 6, ses: 3,
+	csTeams: 1, csmsPerTeam: 5, ops: 1, former: 2, calls: 1000}
 
 func (g *gen) chance(p float64) bool { return g.r.Float64() < p }
 func (g *gen) intn(n int) int        { return g.r.IntN(n) }
@@ -32,15 +54,15 @@ func (g *gen) crmID(prefix string) string {
 
 const companyName, companyDomain = "Vandelay Cloud", "vandelaycloud.com"
 
-// The accounts every seed has; the demo and the team's tests rely on them.
+// The accounts every seed has; the demo, docs/demo-company.md and the
+// team's tests rely on them and on their stories (see stories.go).
 var namedAccounts = []struct {
 	name, domain, industry string
-	themes                 []string
 }{
-	{"Initech", "initech.com", "Financial Services", []string{"budget", "migration"}},
-	{"Stark Industries", "starkindustries.com", "Manufacturing", []string{"security", "migration"}},
-	{"Pied Piper", "piedpiper.com", "Software", []string{"competitor", "budget"}},
-	{"Hooli", "hooli.com", "Internet", []string{"competitor", "timing"}},
+	{"Initech", "initech.com", "Financial Services"},
+	{"Stark Industries", "starkindustries.com", "Manufacturing"},
+	{"Pied Piper", "piedpiper.com", "Software"},
+	{"Hooli", "hooli.com", "Internet"},
 }
 
 var otherAccounts = []struct{ name, domain, industry string }{
@@ -70,6 +92,30 @@ var otherAccounts = []struct{ name, domain, industry string }{
 	{"Wernham Hogg", "wernhamhogg.com", "Paper & Office Supplies"},
 }
 
+// moreAccounts join otherAccounts in the realistic company.
+var moreAccounts = []struct{ name, domain, industry string }{
+	{"Stratton Oakmont", "strattonoakmont.com", "Financial Services"},
+	{"Duff Brewing", "duffbrewing.com", "Food & Beverage"},
+	{"Los Pollos Hermanos", "lospolloshermanos.com", "Restaurants"},
+	{"Vance Refrigeration", "vancerefrigeration.com", "Industrial"},
+	{"InGen", "ingen.com", "Biotechnology"},
+	{"Weyland-Yutani", "weyland-yutani.com", "Aerospace"},
+	{"Spacely Sprockets", "spacelysprockets.com", "Manufacturing"},
+	{"Cogswell Cogs", "cogswellcogs.com", "Manufacturing"},
+	{"Buy n Large", "buynlarge.com", "Retail"},
+	{"Genco Pura", "gencopura.com", "Import & Export"},
+	{"Kramerica Industries", "kramerica.com", "Consumer Goods"},
+	{"Paper Street Soap", "paperstreetsoap.com", "Consumer Goods"},
+	{"Central Perk", "centralperk.com", "Hospitality"},
+	{"Omni Consumer Products", "omniconsumerproducts.com", "Conglomerate"},
+	{"Sirius Cybernetics", "siriuscybernetics.com", "Robotics"},
+	{"Planet Express", "planetexpress.com", "Logistics"},
+	{"Callahan Auto Parts", "callahanauto.com", "Automotive"},
+	{"Goliath National Bank", "goliathnationalbank.com", "Financial Services"},
+	{"Monsters Inc", "monstersinc.com", "Energy"},
+	{"Lacuna Inc", "lacunainc.com", "Healthcare"},
+}
+
 // Competitors named in calls; the Competitors tracker looks for them.
 var competitors = []string{"Acme Corp", "Contoso", "Fabrikam"}
 
@@ -92,13 +138,20 @@ var customerTitles = []string{"VP of Operations", "Director of IT", "Head of Rev
 	"Operations Manager", "Head of Analytics", "COO"}
 
 // generateCompany builds the whole company. It is deterministic in seed and
-// now, and cheap (transcripts and call analysis are built lazily).
-func generateCompany(seed uint64, now time.Time, ids *idGen) *Company {
-	g := &gen{r: mrand.New(mrand.NewPCG(seed, seed*0x2545F4914F6CDD1D+1)), ids: ids, now: now}
+// the day of now (everything is anchored at the start of that day, UTC),
+// and cheap: transcripts and call analysis are built lazily, per call,
+// from the call's own seed.
+func generateCompany(seed uint64, now time.Time, ids *idGen, small bool, loc *time.Location) *Company {
+	anchor := now.UTC().Truncate(24 * time.Hour)
+	size := realisticSize
+	if small {
+		size = smallSize
+	}
+	g := &gen{r: mrand.New(mrand.NewPCG(seed, seed*0x2545F4914F6CDD1D+1)), ids: ids, now: anchor, size: size}
 	c := &Company{
-		ID: ids.next(), Name: companyName, Domain: companyDomain, TimeZone: "UTC", Generated: now,
+		ID: ids.next(), Name: companyName, Domain: companyDomain, TimeZone: loc.String(), Generated: anchor,
 		userByID: map[string]*User{}, callByID: map[string]*Call{}, accountByID: map[string]*Account{},
-		dealByID: map[string]*Deal{}, contactByID: map[string]*Contact{},
+		dealByID: map[string]*Deal{}, contactByID: map[string]*Contact{}, contents: newContentCache(contentCacheSize),
 	}
 	g.c = c
 	g.workspaces()
@@ -163,33 +216,36 @@ func (g *gen) users() {
 	cro := add("exec", "Chief Revenue Officer", "", "Sales")
 	vpSales := add("exec", "VP of Sales", cro.ID, "Sales")
 	vpCS := add("exec", "VP of Customer Success", cro.ID, "Customer Success")
-	for i := 0; i < 4; i++ {
-		m := add("manager", "Regional Sales Manager", vpSales.ID, "Sales")
-		for j := 0; j < 6; j++ {
-			add("ae", pick(g, []string{"Account Executive", "Senior Account Executive", "Enterprise Account Executive"}), m.ID, "Sales")
+	sz := g.size
+	// team adds teams of a manager and their reports; titles gives each
+	// report's title.
+	team := func(teams, size int, managerTitle, boss, workspace, role string, titles ...string) {
+		for i := 0; i < teams; i++ {
+			m := add("manager", managerTitle, boss, workspace)
+			for j := 0; j < size; j++ {
+				add(role, pick(g, titles), m.ID, workspace)
+			}
 		}
 	}
-	sdrm := add("manager", "SDR Manager", vpSales.ID, "Sales")
-	for j := 0; j < 6; j++ {
-		add("sdr", "Sales Development Representative", sdrm.ID, "Sales")
-	}
-	for j := 0; j < 3; j++ {
+	team(sz.salesTeams, sz.aesPerTeam, "Regional Sales Manager", vpSales.ID, "Sales", "ae",
+		"Account Executive", "Senior Account Executive", "Enterprise Account Executive")
+	team(sz.sdrTeams, sz.sdrsPerTeam, "SDR Manager", vpSales.ID, "Sales", "sdr", "Sales Development Representative")
+	for j := 0; j < sz.ses; j++ {
 		add("se", "Solutions Engineer", vpSales.ID, "Sales")
 	}
-	csm := add("manager", "Customer Success Manager Lead", vpCS.ID, "Customer Success")
-	for j := 0; j < 5; j++ {
-		add("csm", "Customer Success Manager", csm.ID, "Customer Success")
+	team(sz.csTeams, sz.csmsPerTeam, "Customer Success Manager Lead", vpCS.ID, "Customer Success", "csm", "Customer Success Manager")
+	for j := 0; j < sz.ops; j++ {
+		add("ops", "Revenue Operations Analyst", cro.ID, "Sales")
 	}
-	add("ops", "Revenue Operations Analyst", cro.ID, "Sales")
-	// Two account executives who left: inactive, no recent calls.
-	for j := 0; j < 2; j++ {
+	// Account executives who left: inactive, no recent calls.
+	for j := 0; j < sz.former; j++ {
 		u := add("former", "Account Executive", vpSales.ID, "Sales")
 		u.Active = false
 		u.Settings = UserSettings{}
 	}
 	// A recent hire whose recording is switched off: adding a call for her
 	// is refused, as Gong refuses calls for users it does not record.
-	hire := g.c.Users[len(g.c.Users)-3]
+	hire := g.c.Users[len(g.c.Users)-sz.former-1]
 	hire.Settings.WebConferencesRecorded = false
 	hire.Settings.TelephonyCallsImported = false
 	// Gong staff "avatars", listed only with includeAvatars.
@@ -252,6 +308,9 @@ func (g *gen) accounts() {
 		d := &Deal{CRMID: g.crmID("006"), Name: a.Name + " - " + product, AccountID: a.CRMID, OwnerID: a.OwnerID,
 			Stage: stage, Status: status, Amount: amount, CloseDate: g.now.AddDate(0, 0, closeIn).Truncate(24 * time.Hour),
 			Created: g.now.AddDate(0, 0, -170+g.intn(30)).Truncate(time.Hour)}
+		if latest := d.CloseDate.AddDate(0, 0, -60); d.Created.After(latest) {
+			d.Created = latest
+		}
 		for _, s := range dealStages {
 			if s.name == stage {
 				d.Probability = s.prob
@@ -272,13 +331,21 @@ func (g *gen) accounts() {
 		addAccount(na.name, na.domain, na.industry)
 	}
 	byName := g.c.AccountByName
-	addDeal(byName("Initech"), "Platform Expansion", "Negotiation", "Open", 120000, 25)
+	// The stories (stories.go): Initech's expansion was lost a few days
+	// ago, Pied Piper is a customer whose renewal is in negotiation, Stark
+	// Industries has a large deal in proposal.
+	addDeal(byName("Initech"), "Platform Expansion", "Closed Lost", "Lost", 120000, -initechLostDaysAgo)
 	addDeal(byName("Initech"), "Data Connectors", "Closed Won", "Won", 36000, -120)
 	addDeal(byName("Stark Industries"), "Enterprise License", "Proposal", "Open", 480000, 60)
-	addDeal(byName("Pied Piper"), "New Business", "Negotiation", "Open", 84000, 14)
+	addDeal(byName("Pied Piper"), "Platform", "Closed Won", "Won", 72000, -340)
+	addDeal(byName("Pied Piper"), "Renewal", "Negotiation", "Open", 96000, 21)
 	addDeal(byName("Hooli"), "Renewal", "Proposal", "Open", 210000, 40)
 	addDeal(byName("Hooli"), "Analytics Add-on", "Closed Lost", "Lost", 60000, -45)
-	for _, oa := range otherAccounts {
+	others := otherAccounts
+	if g.size.extraAccounts {
+		others = append(others[:len(others):len(others)], moreAccounts...)
+	}
+	for _, oa := range others {
 		a := addAccount(oa.name, oa.domain, oa.industry)
 		for i := 0; i < 1+g.intn(2); i++ {
 			st := dealStages[g.intn(len(dealStages))]
@@ -325,14 +392,13 @@ func (g *gen) trackersAndOutcomes() {
 	}
 }
 
-// calls generates ~1,000 calls over the last 180 days, then pins the
-// facts the demo depends on: recent external Initech calls and a Pied
-// Piper call that is the most recent call of all.
+// calls generates the calls of the last 180 days (size.calls of them),
+// then pins the stories' calls (stories.go).
 func (g *gen) calls() {
-	const total = 1000
-	day0 := g.now.Truncate(24 * time.Hour)
+	total := g.size.calls
+	day0 := g.now
 	var slots []time.Time
-	for len(slots) < total-1 {
+	for len(slots) < total {
 		d := day0.AddDate(0, 0, -(1 + g.intn(180)))
 		if wd := d.Weekday(); (wd == time.Saturday || wd == time.Sunday) && !g.chance(0.1) {
 			continue
@@ -347,7 +413,6 @@ func (g *gen) calls() {
 	partnersWS := g.ws("Partnerships")
 	aes, sdrs, ses, csms := g.usersByRole("ae"), g.usersByRole("sdr"), g.usersByRole("se"), g.usersByRole("csm")
 	managers := g.usersByRole("manager")
-	initech, piedPiper := g.c.AccountByName("Initech"), g.c.AccountByName("Pied Piper")
 
 	// Account weights: the named accounts get more conversations.
 	var weighted []*Account
@@ -360,14 +425,9 @@ func (g *gen) calls() {
 			weighted = append(weighted, a)
 		}
 	}
-	recentInitech := 0
 	for i, at := range slots {
 		var c *Call
-		recent := g.now.Sub(at) < 30*24*time.Hour
 		switch x := g.intn(100); {
-		case recent && recentInitech < 6 && g.chance(0.15):
-			recentInitech++
-			c = g.externalCall(at, initech, pick(g, []string{"pricing", "negotiation", "demo"}), aes, ses, managers)
 		case x < 55:
 			c = g.externalCall(at, pick(g, weighted), "", aes, ses, managers)
 		case x < 67:
@@ -383,29 +443,7 @@ func (g *gen) calls() {
 		c.seed = uint64(i)*0x9E3779B97F4A7C15 ^ g.r.Uint64()
 		g.addCall(c)
 	}
-	// Make sure Initech has recent external calls whatever the dice said.
-	for recentInitech < 3 {
-		at := day0.AddDate(0, 0, -(2 + recentInitech*6)).Add(17 * time.Hour)
-		c := g.externalCall(at, initech, "pricing", aes, ses, managers)
-		c.seed = g.r.Uint64()
-		g.addCall(c)
-		recentInitech++
-	}
-	// The most recent call of all is with Pied Piper, a few hours ago.
-	latest := g.now.Add(-3 * time.Hour).Truncate(30 * time.Minute)
-	for _, c := range g.c.Calls {
-		if !latest.After(c.Date()) {
-			latest = c.Date().Add(5 * time.Minute)
-		}
-	}
-	pp := g.externalCall(latest, piedPiper, "negotiation", aes, ses, managers)
-	pp.Duration = 40 * 60
-	pp.Started = pp.Scheduled.Add(time.Minute)
-	if pp.Started.Add(time.Duration(pp.Duration) * time.Second).After(g.now) {
-		pp.Duration = int(g.now.Sub(pp.Started).Seconds()) - 60
-	}
-	pp.seed = g.r.Uint64()
-	g.addCall(pp)
+	g.storyCalls(aes, ses, managers)
 	sort.SliceStable(g.c.Calls, func(i, j int) bool { return g.c.Calls[i].Date().Before(g.c.Calls[j].Date()) })
 	g.assignKinds()
 }
@@ -474,11 +512,6 @@ func (g *gen) externalCall(at time.Time, a *Account, kind string, hosts, ses, ma
 		c.Parties = append(c.Parties, contactParty(a.Contacts[perm[i]], role))
 	}
 	c.DealID = g.dealAt(a, at)
-	for _, na := range namedAccounts {
-		if na.name == a.Name {
-			c.themes = na.themes
-		}
-	}
 	return c
 }
 

@@ -78,14 +78,14 @@ var commentTexts = []string{
 	"Listen to how they describe the migration risk, worth sharing with the SE team.",
 }
 
-// activity derives who did what with each call. Four account executives
-// never listen to or comment on calls (and so have zero listens and
-// comments in any quarter), which coaching dashboards need to spot.
+// activity derives who did what with each call. Managers listen to and
+// comment on their teams' calls; account executives follow their profile
+// (aeProfileFor): some never listen or comment, some do plenty of both.
 func (g *gen) activity() {
 	aes := g.usersByRole("ae")
-	quiet := map[string]bool{}
-	for i := 1; i < len(aes); i += 6 {
-		quiet[aes[i].ID] = true
+	profile := map[string]aeProfile{}
+	for i, u := range aes {
+		profile[u.ID] = aeProfileFor(i)
 	}
 	for _, c := range g.c.Calls {
 		host := g.c.userByID[c.PrimaryUserID]
@@ -100,8 +100,21 @@ func (g *gen) activity() {
 			at := end.Add(time.Duration(10+g.intn(maxHours*60)) * time.Minute)
 			return at, !at.After(g.now)
 		}
+		comment := func(by *User, maxHours int) {
+			at, ok := later(maxHours)
+			if !ok {
+				return
+			}
+			g.event(by.ID, ActCallsCommentsGiven, c.ID, at)
+			if by.ID != host.ID {
+				g.event(host.ID, ActCallsCommentsReceived, c.ID, at)
+			}
+			start := float64(g.intn(max(1, c.Duration-60)))
+			c.Comments = append(c.Comments, &Comment{ID: g.ids.next(), CommenterUserID: by.ID, Text: pick(g, commentTexts),
+				AudioStart: start, AudioEnd: start + float64(10+g.intn(50)), Posted: at})
+		}
 		m := g.c.userByID[host.ManagerID]
-		if m != nil && (!m.Active || quiet[m.ID]) {
+		if m != nil && !m.Active {
 			m = nil
 		}
 		if m != nil && g.chance(0.3) {
@@ -109,24 +122,28 @@ func (g *gen) activity() {
 				g.event(m.ID, ActOthersCallsListenedTo, c.ID, at)
 			}
 		}
-		if !quiet[host.ID] && g.chance(0.25) {
+		own, isAE := profile[host.ID]
+		if !isAE {
+			own = aeProfile{listen: 0.25}
+		}
+		if g.chance(own.listen) {
 			if at, ok := later(48); ok {
 				g.event(host.ID, ActOwnCallsListenedTo, c.ID, at)
 			}
 		}
-		if peer := pick(g, aes); peer.ID != host.ID && peer.Active && !quiet[peer.ID] && g.chance(0.06) {
+		if isAE && g.chance(own.comment*0.3) {
+			comment(host, 48)
+		}
+		if peer := pick(g, aes); peer.ID != host.ID && peer.Active && g.chance(profile[peer.ID].listen*0.3) {
 			if at, ok := later(120); ok {
 				g.event(peer.ID, ActOthersCallsListenedTo, c.ID, at)
+				if g.chance(profile[peer.ID].comment) {
+					comment(peer, 120)
+				}
 			}
 		}
 		if m != nil && g.chance(0.12) {
-			if at, ok := later(72); ok {
-				g.event(m.ID, ActCallsCommentsGiven, c.ID, at)
-				g.event(host.ID, ActCallsCommentsReceived, c.ID, at)
-				start := float64(g.intn(max(1, c.Duration-60)))
-				c.Comments = append(c.Comments, &Comment{ID: g.ids.next(), CommenterUserID: m.ID, Text: pick(g, commentTexts),
-					AudioStart: start, AudioEnd: start + float64(10+g.intn(50)), Posted: at})
-			}
+			comment(m, 72)
 		}
 		if m != nil && g.chance(0.08) {
 			if at, ok := later(24); ok {
@@ -164,6 +181,7 @@ func (g *gen) briefs() {
 	}
 	mk("Account Brief", sales, "ACCOUNT", "Where the account stands: stakeholders, pains, objections, competition and next steps.", true)
 	mk("Deal Brief", sales, "DEAL", "Deal status, risks, competition, pricing discussions and the agreed next steps.", true)
+	mk("Executive Summary", sales, "DEAL", "A one-page summary for executives: where the deal stands, what the customer cares about, risks and the path to signature.", true)
 	mk("Deal Risk Assessment", sales, "DEAL", "Risks and objections raised across the deal's conversations.", true)
 	mk("Contact Prep Brief", sales, "CONTACT", "What this person cares about, from their calls and emails.", true)
 	mk("Renewal Brief (draft)", sales, "ACCOUNT", "Work in progress: renewal readiness.", false)
@@ -243,8 +261,14 @@ func (g *gen) engage() {
 		mkFlow("Personal follow-up ("+strings.TrimSuffix(f.Name, "'s flows")+")", f, "Personal", "")
 	}
 	statuses := []string{"Running", "Running", "Running", "Paused", "FinishedNoReply", "FinishedResponse", "Pending"}
+	// Flows prospect the other accounts' people; the named accounts are in
+	// live sales cycles run by their account executives.
+	var prospects []*Contact
+	for _, a := range g.c.Accounts[len(namedAccounts):] {
+		prospects = append(prospects, a.Contacts...)
+	}
 	for i := 0; i < 60; i++ {
-		ct := pick(g, g.c.Contacts)
+		ct := pick(g, prospects)
 		fl := g.c.Flows[g.intn(5)]
 		owner := pick(g, sdrs)
 		fi := &FlowInstance{ID: g.ids.next(), FlowID: fl.ID, ProspectCRMID: ct.CRMID, OwnerUserID: owner.ID,

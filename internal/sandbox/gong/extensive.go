@@ -288,8 +288,11 @@ func (s *Sandbox) callData(c *Call, sel *contentSelector, now time.Time) callDat
 	in := ef.Interaction
 	wantInteraction := in.Speakers || in.Video || in.PersonInteractionStats || in.Questions
 	var content *CallContent
-	if ef.Parties || wantContent || wantInteraction {
+	switch {
+	case wantContent:
 		content = c.Content(co)
+	case ef.Parties || wantInteraction: // talk times, stats and questions only
+		content = c.summary(co)
 	}
 	if ef.Parties {
 		for _, p := range c.Parties {

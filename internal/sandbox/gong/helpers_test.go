@@ -31,6 +31,9 @@ func newHarness(t *testing.T, opts Options) *harness {
 	if opts.DailyLimit == 0 {
 		opts.DailyLimit = -1
 	}
+	// Behaviour tests run on the small company; realism_test.go holds the
+	// realistic one to its figures.
+	opts.Small = true
 	return &harness{t: t, s: New(opts), clk: clk}
 }
 

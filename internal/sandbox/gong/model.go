@@ -38,6 +38,8 @@ type Company struct {
 	PermissionProfiles []*PermissionProfile
 	Tasks              []*Task
 
+	contents *contentCache // recently built transcripts and analyses
+
 	userByID    map[string]*User
 	callByID    map[string]*Call
 	accountByID map[string]*Account // by CRM id
@@ -136,10 +138,10 @@ type Call struct {
 	Comments                                       []*Comment
 	OutcomeID                                      string
 
-	seed    uint64
-	themes  []string // objection/competitor themes the script must contain
-	once    sync.Once
-	content *CallContent
+	seed  uint64 // the transcript and analysis are generated from it on demand
+	story string // set for the calls the stories pin (stories.go)
+	once  sync.Once
+	sum   *CallContent // the small part of the analysis, kept for good (summary)
 
 	// Upload lifecycle for calls added through the API. Generated calls
 	// have ReadyAt zero and are always visible.

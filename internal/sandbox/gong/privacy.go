@@ -248,6 +248,9 @@ func erasePhone(x *exchange) {
 	}{x.id})
 }
 
+// erasedName replaces an erased participant's name.
+const erasedName = "Erased participant"
+
 // settle applies erasures whose time has come. It runs before every API
 // request, taking the write lock only when something is pending.
 func (s *Sandbox) settle(now time.Time) {
@@ -276,7 +279,7 @@ func (s *Sandbox) settle(now time.Time) {
 		for _, c := range co.Calls {
 			for _, p := range c.Parties {
 				if p.Affiliation == "External" && match(p.Email, p.Phone) {
-					p.Email, p.Phone, p.Name, p.Title = "", "", "Erased participant", ""
+					p.Email, p.Phone, p.Name, p.Title = "", "", erasedName, ""
 				}
 			}
 		}

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	_ "time/tzdata" // the company time zone must load on hosts without zoneinfo
 )
 
 // Options configures a sandbox. The zero value is a usable sandbox with
@@ -25,6 +27,13 @@ type Options struct {
 	AccessTokenTTL  time.Duration    // OAuth access token lifetime; 0 = 24h (expires_in 86400)
 	AutoApprove     bool             // /oauth2/authorize redirects back at once (sandbox only)
 	Credits         int              // AI credits (briefs, ask-entity); 0 = 1000; negative = none (402)
+	// Small generates the small company (50 users, about 1,000 calls, the
+	// same stories) for fast tests; the default is the realistic one
+	// (150 users, over 5,000 calls).
+	Small bool
+	// TimeZone is the company's IANA time zone, in which the stats
+	// endpoints read and write dates; "" = America/New_York.
+	TimeZone string
 }
 
 // Sandbox is an in-memory Gong tenant: one synthetic company behind the
@@ -44,6 +53,7 @@ type Sandbox struct {
 	company *Company
 	state   *runtimeState
 	ids     *idGen
+	loc     *time.Location // the company time zone
 
 	limiter *rateLimiter
 	oauth   *oauthStore
@@ -62,7 +72,10 @@ type Sandbox struct {
 }
 
 // New builds a sandbox and its synthetic company. Generation is
-// deterministic for a given Seed and Now.
+// deterministic for a given Seed and the day of Now: the data is anchored
+// at the start of that day, so a restart later the same day answers the
+// same. An unknown TimeZone falls back to America/New_York; use
+// ValidTimeZone to refuse it first.
 func New(opts Options) *Sandbox {
 	if opts.Seed == 0 {
 		opts.Seed = 1
@@ -99,7 +112,8 @@ func New(opts Options) *Sandbox {
 	}
 	s.baseURL.Store("http://127.0.0.1:8090")
 	s.ids = newIDGen(seed ^ 0x5eed)
-	s.company = generateCompany(seed, now().UTC(), s.ids)
+	s.loc = companyLocation(opts.TimeZone)
+	s.company = generateCompany(seed, now().UTC(), s.ids, opts.Small, s.loc)
 	s.state = newRuntimeState()
 	s.limiter = newRateLimiter(opts.RatePerSecond, opts.DailyLimit)
 	s.oauth = newOAuthStore()
@@ -171,6 +185,8 @@ type exchange struct {
 
 	status int // answer built by json, written by flush
 	body   []byte
+
+	reqBody []byte // the JSON request body decode read, for cursor bindings
 }
 
 // ServeHTTP serves the whole Gong API plus /oauth2/* and /sandbox/*.
@@ -292,7 +308,13 @@ func (x *exchange) flush() {
 // decode reads a JSON request body into v. It answers 400 itself and
 // returns false when the body is not valid JSON.
 func (x *exchange) decode(v any) bool {
-	dec := json.NewDecoder(http.MaxBytesReader(x.w, x.r.Body, 16<<20))
+	raw, err := io.ReadAll(http.MaxBytesReader(x.w, x.r.Body, 16<<20))
+	if err != nil {
+		x.fail(http.StatusBadRequest, "Malformed request: "+err.Error())
+		return false
+	}
+	x.reqBody = raw
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	if err := dec.Decode(v); err != nil {
 		if err.Error() == "EOF" {
 			x.fail(http.StatusBadRequest, "Malformed request: the request body is missing")
@@ -305,3 +327,24 @@ func (x *exchange) decode(v any) bool {
 }
 
 func (x *exchange) query(name string) string { return x.r.URL.Query().Get(name) }
+
+// DefaultTimeZone is the company time zone unless Options.TimeZone says
+// otherwise: not UTC, so that clients see what a real company's stats do.
+const DefaultTimeZone = "America/New_York"
+
+// ValidTimeZone reports whether tz names a time zone the sandbox can use.
+func ValidTimeZone(tz string) bool {
+	_, err := time.LoadLocation(tz)
+	return tz == "" || err == nil
+}
+
+func companyLocation(tz string) *time.Location {
+	if tz == "" {
+		tz = DefaultTimeZone
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		loc, _ = time.LoadLocation(DefaultTimeZone)
+	}
+	return loc
+}

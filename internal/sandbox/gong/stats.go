@@ -58,13 +58,15 @@ func (x *exchange) statsQuery(req *statsRequest) (*statsQuery, bool) {
 		x.fail(http.StatusBadRequest, "filter.fromDate and filter.toDate are required (YYYY-MM-DD)")
 		return nil, false
 	}
-	from, err1 := time.Parse(dateOnly, f.FromDate)
-	to, err2 := time.Parse(dateOnly, f.ToDate)
+	// Dates are days in the company time zone, as on Gong.
+	loc := x.s.loc
+	from, err1 := time.ParseInLocation(dateOnly, f.FromDate, loc)
+	to, err2 := time.ParseInLocation(dateOnly, f.ToDate, loc)
 	if err1 != nil || err2 != nil {
 		x.fail(http.StatusBadRequest, "Dates must be in the format YYYY-MM-DD")
 		return nil, false
 	}
-	today := x.now.Truncate(24 * time.Hour)
+	today := localMidnight(x.now, loc)
 	if to.After(today) || !from.Before(today) {
 		x.fail(http.StatusBadRequest, "The date(s) should not exceed the current day.")
 		return nil, false
@@ -191,14 +193,19 @@ type activityLists struct {
 // over [from, to). A call appears once per user, kind and day; every
 // figure the three activity endpoints report is counted from this, which
 // is why aggregates always equal the sum of the daily lists.
+// Days are calendar days in the company time zone (23 or 25 hours long
+// when the clocks change).
 func (s *Sandbox) dailyActivity(users []*User, from, to time.Time) map[string][]activityLists {
-	days := int(to.Sub(from) / (24 * time.Hour))
+	days := daysBetween(from, to)
+	bounds := make([]time.Time, days+1)
+	for i := range bounds {
+		bounds[i] = from.AddDate(0, 0, i)
+	}
 	out := map[string][]activityLists{}
 	for _, u := range users {
 		ds := make([]activityLists, days)
 		for i := range ds {
-			d := from.AddDate(0, 0, i)
-			ds[i].FromDate, ds[i].ToDate = iso(d), iso(d.AddDate(0, 0, 1))
+			ds[i].FromDate, ds[i].ToDate = isoIn(bounds[i]), isoIn(bounds[i+1])
 		}
 		out[u.ID] = ds
 	}
@@ -211,7 +218,7 @@ func (s *Sandbox) dailyActivity(users []*User, from, to time.Time) map[string][]
 		if !ok {
 			continue
 		}
-		i := int(e.Time.Sub(from) / (24 * time.Hour))
+		i := sort.Search(days, func(i int) bool { return e.Time.Before(bounds[i+1]) })
 		key := e.UserID + string(e.Kind) + e.CallID + strconv.Itoa(i)
 		if seen[key] {
 			continue
@@ -261,7 +268,7 @@ func statsAggregate(x *exchange) {
 		FromDateTime string          `json:"fromDateTime"`
 		ToDateTime   string          `json:"toDateTime"`
 		TimeZone     string          `json:"timeZone"`
-	}{x.id, rec, out, iso(q.from), iso(q.to), x.s.company.TimeZone})
+	}{x.id, rec, out, isoIn(q.from), isoIn(q.to), x.s.company.TimeZone})
 }
 
 type userDayByDay struct {
@@ -313,11 +320,11 @@ func periodStart(d time.Time, period string) time.Time {
 		wd := (int(d.Weekday()) + 6) % 7
 		return d.AddDate(0, 0, -wd)
 	case "MONTH":
-		return time.Date(d.Year(), d.Month(), 1, 0, 0, 0, 0, time.UTC)
+		return time.Date(d.Year(), d.Month(), 1, 0, 0, 0, 0, d.Location())
 	case "QUARTER":
-		return time.Date(d.Year(), d.Month()-(d.Month()-1)%3, 1, 0, 0, 0, 0, time.UTC)
+		return time.Date(d.Year(), d.Month()-(d.Month()-1)%3, 1, 0, 0, 0, 0, d.Location())
 	case "YEAR":
-		return time.Date(d.Year(), 1, 1, 0, 0, 0, 0, time.UTC)
+		return time.Date(d.Year(), 1, 1, 0, 0, 0, 0, d.Location())
 	}
 	return d
 }
@@ -363,8 +370,8 @@ func statsAggregateByPeriod(x *exchange) {
 			if end.After(q.to) {
 				end = q.to
 			}
-			i, j := int(start.Sub(q.from)/(24*time.Hour)), int(end.Sub(q.from)/(24*time.Hour))
-			up.Periods = append(up.Periods, periodCounts{activityCounts: countsOf(days[i:j]), FromDate: iso(start), ToDate: iso(end)})
+			i, j := daysBetween(q.from, start), daysBetween(q.from, end)
+			up.Periods = append(up.Periods, periodCounts{activityCounts: countsOf(days[i:j]), FromDate: isoIn(start), ToDate: isoIn(end)})
 			start = end
 		}
 		out = append(out, up)
@@ -409,7 +416,7 @@ func statsInteraction(x *exchange) {
 			var names []string
 			questions := 0.0
 			for _, c := range calls {
-				ct := c.Content(x.s.company)
+				ct := c.summary(x.s.company)
 				for _, st := range ct.Stats {
 					if _, ok := sums[st.Name]; !ok {
 						names = append(names, st.Name)
@@ -432,7 +439,7 @@ func statsInteraction(x *exchange) {
 		FromDateTime string        `json:"fromDateTime"`
 		ToDateTime   string        `json:"toDateTime"`
 		TimeZone     string        `json:"timeZone"`
-	}{x.id, rec, out, iso(q.from), iso(q.to), x.s.company.TimeZone})
+	}{x.id, rec, out, isoIn(q.from), isoIn(q.to), x.s.company.TimeZone})
 }
 
 type scorecardAnswer struct {
@@ -493,7 +500,7 @@ func statsScorecards(x *exchange) {
 		if v.s == "" {
 			continue
 		}
-		t, err := time.Parse(dateOnly, v.s)
+		t, err := time.ParseInLocation(dateOnly, v.s, x.s.loc)
 		if err != nil {
 			x.fail(http.StatusBadRequest, name+": dates must be in the format YYYY-MM-DD")
 			return
@@ -553,3 +560,16 @@ func statsScorecards(x *exchange) {
 		Answered  []answeredScorecardJSON `json:"answeredScorecards"`
 	}{x.id, rec, out})
 }
+
+// localMidnight is the start of t's day in loc.
+func localMidnight(t time.Time, loc *time.Location) time.Time {
+	l := t.In(loc)
+	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, loc)
+}
+
+// daysBetween counts the calendar days from a to b, two local midnights.
+func daysBetween(a, b time.Time) int { return int(math.Round(b.Sub(a).Hours() / 24)) }
+
+// isoIn formats t with its own zone's offset, as Gong writes the stats'
+// dates in the company time zone (2026-03-01T00:00:00-05:00).
+func isoIn(t time.Time) string { return t.Format(isoTime) }

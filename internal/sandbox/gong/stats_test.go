@@ -18,7 +18,7 @@ func statsBody(from, to time.Time, extra map[string]any) map[string]any {
 // the same activity: the numbers must agree.
 func TestActivityStatsAgree(t *testing.T) {
 	h := newHarness(t, Options{})
-	today := testNow.Truncate(24 * time.Hour)
+	today := localMidnight(testNow, h.s.loc)
 	from := today.AddDate(0, 0, -90)
 	agg := h.must(200, h.do("POST", "/v2/stats/activity/aggregate", statsBody(from, today, nil)))
 	daily := h.must(200, h.do("POST", "/v2/stats/activity/day-by-day", statsBody(from, today, nil)))

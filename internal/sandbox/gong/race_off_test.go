@@ -1,0 +1,5 @@
+//go:build !race
+
+package gong
+
+const raceEnabled = false
