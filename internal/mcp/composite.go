@@ -10,6 +10,7 @@ import (
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/patchbay-dev/patchbay/internal/executor"
 	"github.com/patchbay-dev/patchbay/internal/tools"
 	"github.com/patchbay-dev/patchbay/internal/upstream"
 )
@@ -20,7 +21,9 @@ const DefaultPollInterval = 2 * time.Second
 // runComposite starts the work, then polls until it is done, failed, or
 // the wait runs out, and answers which — never "done" for work that is
 // only accepted. Progress notifications go to clients that asked for them.
-func (h *Handler) runComposite(ctx context.Context, c *call, req *sdk.CallToolRequest, auth upstream.Auth, t *tools.Tool, args map[string]any) *upstream.Result {
+// Every start and poll is one executor request: charged, paced and counted;
+// a poll refused by a budget ends the wait and says so.
+func (h *Handler) runComposite(ctx context.Context, c *call, req *sdk.CallToolRequest, t *tools.Tool, args map[string]any) *upstream.Result {
 	comp := t.Composite
 	wait := time.Duration(comp.Def.WaitSeconds) * time.Second
 	if v, ok := args[tools.WaitArg]; ok {
@@ -30,7 +33,8 @@ func (h *Handler) runComposite(ctx context.Context, c *call, req *sdk.CallToolRe
 	}
 	delete(args, tools.WaitArg)
 
-	start := h.opts.Upstream.Call(ctx, c.set.Integration, c.account.BaseURL, auth, comp.Start, args)
+	ex := h.opts.Executor
+	start := ex.Do(ctx, c.exec, comp.Start, args)
 	if start.IsError {
 		return start // nothing was started: the error says why
 	}
@@ -46,7 +50,12 @@ func (h *Handler) runComposite(ctx context.Context, c *call, req *sdk.CallToolRe
 	deadline := time.Now().Add(wait)
 	var last *upstream.Result
 	for i := 1; ; i++ {
-		last = h.opts.Upstream.Call(ctx, c.set.Integration, c.account.BaseURL, auth, comp.Poll, pollArgs)
+		last = ex.Do(ctx, c.exec, comp.Poll, pollArgs)
+		if executor.Refused(last) {
+			return &upstream.Result{Body: map[string]any{"status": "unknown", "started": start.Value(), "poll_error": last.Value(),
+				"message": fmt.Sprintf("%s was accepted, but checking on it stopped: %s Check again later with %s and arguments %v.", comp.Start.Name, last.Err, comp.Poll.Name, pollArgs)},
+				IsError: true, RateLimit: last.RateLimit, Err: last.Err}
+		}
 		state, status := classify(comp, last)
 		switch state {
 		case "done":
