@@ -217,7 +217,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	}
 	a.exec = executor.New(executor.Options{
 		Upstream: up, Auth: a.Connect.Auth, Reauth: a.Connect.Reauth,
-		Quota: quota.New(db, cfg.Now).Spend, Pacer: db, Now: cfg.Now,
+		Quota: quota.New(db, cfg.Now).Spend, Pacer: db,
 	})
 	a.handler = a.routes()
 	return a, nil

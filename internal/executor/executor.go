@@ -49,7 +49,9 @@ type Options struct {
 	Reauth   Reauthorizer // optional
 	Quota    QuotaSpender // optional
 	Pacer    Pacer        // optional: no pacing
-	Now      func() time.Time
+	// Now is the pacing clock (default time.Now): pacing is about the
+	// vendor's real clock, never an installation's test clock.
+	Now func() time.Time
 }
 
 // Executor sends upstream requests under every rule of a tool call.

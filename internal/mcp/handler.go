@@ -134,7 +134,7 @@ func New(opts Options) *Handler {
 		opts.SSEKeepAlive = 25 * time.Second
 	}
 	if opts.Executor == nil {
-		opts.Executor = executor.New(executor.Options{Upstream: opts.Upstream, Auth: opts.Auth, Reauth: opts.Reauth, Quota: opts.Quota, Pacer: opts.Store, Now: opts.Now})
+		opts.Executor = executor.New(executor.Options{Upstream: opts.Upstream, Auth: opts.Auth, Reauth: opts.Reauth, Quota: opts.Quota, Pacer: opts.Store})
 	}
 	h := &Handler{opts: opts, sse: map[string]*sseStream{}}
 	// About a hundred distinct full Gong lists (80 KB each); most
