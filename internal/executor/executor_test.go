@@ -74,7 +74,9 @@ func newFixture(t *testing.T, budget int64) *fixture {
 		Credentials: credentials.Upstream{Type: credentials.TypeOAuth2}}
 	f.exec = executor.New(executor.Options{
 		Upstream: upstream.NewClient(),
-		Auth:     func(context.Context, *store.Account) (upstream.Auth, error) { return upstream.BasicAuth{Key: "k", Secret: "s"}, nil },
+		Auth: func(context.Context, *store.Account) (upstream.Auth, error) {
+			return upstream.BasicAuth{Key: "k", Secret: "s"}, nil
+		},
 		Reauth: func(context.Context, *store.Account, upstream.Auth) (upstream.Auth, error) {
 			f.reauth.Add(1)
 			return upstream.BasicAuth{Key: "k2", Secret: "s2"}, nil
