@@ -123,6 +123,40 @@ func (h *Handler) setAccountBudget(w http.ResponseWriter, r *http.Request, s *se
 	return nil
 }
 
+// setAccountPace saves the account's pacing of plain tool calls, through
+// the admin API's service (the same validation as PATCH).
+func (h *Handler) setAccountPace(w http.ResponseWriter, r *http.Request, s *session) error {
+	a, err := h.account(r)
+	if err != nil {
+		return err
+	}
+	on := r.PostFormValue("pace") == "on"
+	p := api.Pace{On: &on}
+	if t := strings.TrimSpace(r.PostFormValue("pace_max_wait_seconds")); t != "" {
+		n, err := strconv.Atoi(t)
+		if err != nil {
+			n = -1 // refused below, with the service's message
+		}
+		p.MaxWaitSeconds = &n
+	}
+	err = h.svc.UpdateAccount(r.Context(), a, api.AccountChanges{Pace: p})
+	var ae *api.Error
+	if errors.As(err, &ae) {
+		d, derr := h.serversData(r, a, newServerForm())
+		if derr != nil {
+			return derr
+		}
+		d.PaceRefused = true
+		h.render(w, r, ae.Status, "servers", &page{Title: a.Name + ": MCP servers", CSRF: s.csrf, SignedIn: true, Nav: "accounts", Error: formMessage(ae), Data: d})
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/ui/accounts/"+a.ID+"/servers?done=pace", http.StatusSeeOther)
+	return nil
+}
+
 // expiry reads the expiry choice: set=false keeps the current one.
 func (f *serverForm) expiry(now time.Time) (t *time.Time, set bool, err error) {
 	switch f.Expires {
@@ -256,6 +290,8 @@ type serversData struct {
 	Editing    *store.Server
 	// BudgetRefused opens the account budget form, whose input was refused.
 	BudgetRefused bool
+	// PaceRefused opens the account pace form, whose input was refused.
+	PaceRefused bool
 }
 
 func (h *Handler) tagsOf(a *store.Account) []string {
