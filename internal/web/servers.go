@@ -105,13 +105,7 @@ func (h *Handler) setAccountBudget(w http.ResponseWriter, r *http.Request, s *se
 	b, err := parseBudget(r.PostFormValue("budget_per_minute"), r.PostFormValue("budget_per_day"))
 	var ae *api.Error
 	if errors.As(err, &ae) {
-		d, derr := h.serversData(r, a, newServerForm())
-		if derr != nil {
-			return derr
-		}
-		d.BudgetRefused = true
-		h.render(w, r, ae.Status, "servers", &page{Title: a.Name + ": MCP servers", CSRF: s.csrf, SignedIn: true, Nav: "accounts", Error: formMessage(ae), Data: d})
-		return nil
+		return h.refuseAccountForm(w, r, s, a, ae, func(d *serversData) { d.BudgetRefused = true })
 	}
 	if b == nil {
 		b = &store.Budget{} // removes it
@@ -120,6 +114,18 @@ func (h *Handler) setAccountBudget(w http.ResponseWriter, r *http.Request, s *se
 		return err
 	}
 	http.Redirect(w, r, "/ui/accounts/"+a.ID+"/servers?done=budget", http.StatusSeeOther)
+	return nil
+}
+
+// refuseAccountForm shows the servers page again with an account form's
+// refusal, that form opened (by open) for the fix.
+func (h *Handler) refuseAccountForm(w http.ResponseWriter, r *http.Request, s *session, a *store.Account, ae *api.Error, open func(*serversData)) error {
+	d, err := h.serversData(r, a, newServerForm())
+	if err != nil {
+		return err
+	}
+	open(d)
+	h.render(w, r, ae.Status, "servers", &page{Title: a.Name + ": MCP servers", CSRF: s.csrf, SignedIn: true, Nav: "accounts", Error: formMessage(ae), Data: d})
 	return nil
 }
 
@@ -142,13 +148,7 @@ func (h *Handler) setAccountPace(w http.ResponseWriter, r *http.Request, s *sess
 	err = h.svc.UpdateAccount(r.Context(), a, api.AccountChanges{Pace: p})
 	var ae *api.Error
 	if errors.As(err, &ae) {
-		d, derr := h.serversData(r, a, newServerForm())
-		if derr != nil {
-			return derr
-		}
-		d.PaceRefused = true
-		h.render(w, r, ae.Status, "servers", &page{Title: a.Name + ": MCP servers", CSRF: s.csrf, SignedIn: true, Nav: "accounts", Error: formMessage(ae), Data: d})
-		return nil
+		return h.refuseAccountForm(w, r, s, a, ae, func(d *serversData) { d.PaceRefused = true })
 	}
 	if err != nil {
 		return err
