@@ -60,7 +60,7 @@ func (e *Executor) pace(ctx context.Context, c *Call) *upstream.Result {
 	switch {
 	case several:
 		maxWait = multiMaxWait
-	case c.Account.Pace:
+	case c.Account.Pace && c.Server != nil: // a credential probe is not paced
 		maxWait = c.Account.PaceMaxWait()
 	default:
 		return nil

@@ -293,6 +293,9 @@ func (s *DB) DeleteAccount(ctx context.Context, id string) (int, error) {
 		return 0, err
 	}
 	n, _ := res.RowsAffected()
+	if _, err := tx.ExecContext(ctx, s.dialect.rebind(`DELETE FROM pace_slots WHERE account_id = ?`), id); err != nil {
+		return 0, err
+	}
 	res, err = tx.ExecContext(ctx, s.dialect.rebind(`DELETE FROM integrated_accounts WHERE id = ?`), id)
 	if err := affected(res, err); err != nil {
 		return 0, err
