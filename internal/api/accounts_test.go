@@ -140,3 +140,32 @@ func TestAccountPace(t *testing.T) {
 		t.Errorf("%d accounts (%v); want the two valid ones", len(list), err)
 	}
 }
+
+// A composite counts as a server's tool only with its start and poll
+// tools allowed too: a filter that names the composite alone exposes
+// nothing, which is a 400.
+func TestServerFilterNeedsACompositesSteps(t *testing.T) {
+	t.Parallel()
+	a := newAdminAPI(t)
+	set, _ := gongSet()
+	var comp *tools.Tool
+	for _, tl := range set.Tools {
+		if tl.Composite != nil {
+			comp = tl
+			break
+		}
+	}
+	if comp == nil {
+		t.Fatal("the Gong integration has no composite tool")
+	}
+	_, acct := a.do("POST", "/integrated-account", newAccount+`}`)
+	path := "/integrated-account/" + acct["id"].(string) + "/mcp"
+	alone, _ := json.Marshal(map[string]any{"name": "alone", "config": map[string]any{"methods": []string{comp.Name}}})
+	if status, out := a.do("POST", path, string(alone)); status != http.StatusBadRequest {
+		t.Errorf("a filter of %s alone: %d %v, want 400", comp.Name, status, out)
+	}
+	steps, _ := json.Marshal(map[string]any{"name": "steps", "config": map[string]any{"methods": []string{comp.Name, comp.Composite.Start.Name, comp.Composite.Poll.Name}}})
+	if status, out := a.do("POST", path, string(steps)); status != http.StatusCreated {
+		t.Errorf("a filter of %s and its steps: %d %v, want 201", comp.Name, status, out)
+	}
+}

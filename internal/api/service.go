@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/patchbay-dev/patchbay/internal/credentials"
+	"github.com/patchbay-dev/patchbay/internal/executor"
 	"github.com/patchbay-dev/patchbay/internal/store"
 	"github.com/patchbay-dev/patchbay/internal/tools"
 )
@@ -223,7 +224,7 @@ func (s *Service) CheckFilter(acct *store.Account, cfg store.ServerConfig) error
 	if !ok {
 		return badRequest("the account's integration %q is not loaded", acct.Integration)
 	}
-	if len(set.Select(tools.Filter{Methods: cfg.Methods, Tags: cfg.Tags})) == 0 {
+	if len(executor.Select(set, tools.Filter{Methods: cfg.Methods, Tags: cfg.Tags})) == 0 {
 		return badRequest("config.methods %v and config.tags %v together match no tool", cfg.Methods, cfg.Tags)
 	}
 	return nil
@@ -237,7 +238,7 @@ func (s *Service) PreviewTools(acct *store.Account, cfg store.ServerConfig) ([]*
 	if !ok {
 		return nil, badRequest("the account's integration %q is not loaded", acct.Integration)
 	}
-	selected := set.Select(tools.Filter{Methods: cfg.Methods, Tags: cfg.Tags})
+	selected := executor.Select(set, tools.Filter{Methods: cfg.Methods, Tags: cfg.Tags})
 	if !cfg.HideToolsMissingScopes || acct.Scopes == nil {
 		return selected, nil
 	}

@@ -133,16 +133,31 @@ func (c *Call) RateLimit() *upstream.RateLimit {
 // allowed only when its start and poll tools are too: a filter must never
 // be crossed by a tool made of other tools.
 func (c *Call) Allowed(t *tools.Tool) bool {
-	if c.Server == nil {
-		return true
-	}
-	if !c.Filter.Allows(t) {
+	return c.Server == nil || Allows(c.Filter, t)
+}
+
+// Allows reports whether filter f lets t run: a composite needs its start
+// and poll tools allowed too.
+func Allows(f tools.Filter, t *tools.Tool) bool {
+	if !f.Allows(t) {
 		return false
 	}
 	if comp := t.Composite; comp != nil {
-		return c.Filter.Allows(comp.Start) && c.Filter.Allows(comp.Poll)
+		return f.Allows(comp.Start) && f.Allows(comp.Poll)
 	}
 	return true
+}
+
+// Select lists the tools of set that f allows (see Allows): what a
+// server with that filter lists and may call.
+func Select(set *tools.Set, f tools.Filter) []*tools.Tool {
+	out := make([]*tools.Tool, 0, len(set.Tools))
+	for _, t := range set.Select(f) {
+		if t.Composite == nil || Allows(f, t) {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // Lookup finds a tool by name that the call may run.

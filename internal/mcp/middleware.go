@@ -13,7 +13,6 @@ import (
 
 	"github.com/patchbay-dev/patchbay/internal/executor"
 	"github.com/patchbay-dev/patchbay/internal/integration"
-	"github.com/patchbay-dev/patchbay/internal/store"
 	"github.com/patchbay-dev/patchbay/internal/tools"
 	"github.com/patchbay-dev/patchbay/internal/upstream"
 )
@@ -105,13 +104,10 @@ func (h *Handler) sdkTools(set *tools.Set, f tools.Filter) []*sdk.Tool {
 	if v, ok := h.listCache.load(key); ok {
 		return v.([]*sdk.Tool)
 	}
-	selected := set.Select(f)
+	selected := executor.Select(set, f) // a composite needs its steps allowed too
 	out := make([]*sdk.Tool, 0, len(selected))
-	allowed := executor.Call{Server: &store.Server{}, Set: set, Filter: f}
 	for _, t := range selected {
-		if allowed.Allowed(t) { // a composite needs its steps allowed too
-			out = append(out, SDKTool(t))
-		}
+		out = append(out, SDKTool(t))
 	}
 	h.listCache.store(key, out, 0)
 	return out
