@@ -217,7 +217,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	}
 	a.exec = executor.New(executor.Options{
 		Upstream: up, Auth: a.Connect.Auth, Reauth: a.Connect.Reauth,
-		Quota: quota.New(db, cfg.Now).Spend, Pacer: db,
+		Quota: quota.New(db, cfg.Now).Spend, Pacer: db, PollInterval: cfg.PollInterval,
 	})
 	a.handler = a.routes()
 	return a, nil
@@ -236,7 +236,6 @@ func (a *App) MCP() *mcp.Handler { return a.mcp }
 func (a *App) routes() http.Handler {
 	guard := quota.New(a.Store, a.cfg.Now)
 	mcpHandler := mcp.New(mcp.Options{
-		PollInterval:               a.cfg.PollInterval,
 		Store:                      a.Store,
 		Catalog:                    a.Catalog,
 		Executor:                   a.exec,

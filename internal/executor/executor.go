@@ -4,7 +4,9 @@
 // the one retry after a 401 — goes through Executor.Do, which applies every
 // rule of a tool call in one place: the MCP server's filters, the scope
 // check, needs_reauth, the quota charged per upstream request, pacing and
-// credentials; and counts the requests sent for the audit log.
+// credentials; and counts the requests sent for the audit log. Calls made
+// of several requests run here too, each request through Do: composites
+// (RunComposite) and answer formats that look more up (Render).
 package executor
 
 import (
@@ -49,6 +51,9 @@ type Options struct {
 	Reauth   Reauthorizer // optional
 	Quota    QuotaSpender // optional
 	Pacer    Pacer        // optional: no pacing
+	// PollInterval is how often composites check on started work
+	// (default DefaultPollInterval).
+	PollInterval time.Duration
 	// Now is the pacing clock (default time.Now): pacing is about the
 	// vendor's real clock, never an installation's test clock.
 	Now func() time.Time

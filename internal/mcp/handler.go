@@ -54,7 +54,8 @@ type Options struct {
 	Logger   *slog.Logger
 	Now      func() time.Time
 	Version  string
-	// PollInterval is how often composite tools check on started work.
+	// PollInterval is how often composite tools check on started work
+	// (for the Executor built when none is given).
 	PollInterval time.Duration
 	// MaxBodyBytes bounds an MCP request body; larger ones get 413.
 	MaxBodyBytes int64
@@ -134,7 +135,7 @@ func New(opts Options) *Handler {
 		opts.SSEKeepAlive = 25 * time.Second
 	}
 	if opts.Executor == nil {
-		opts.Executor = executor.New(executor.Options{Upstream: opts.Upstream, Auth: opts.Auth, Reauth: opts.Reauth, Quota: opts.Quota, Pacer: opts.Store})
+		opts.Executor = executor.New(executor.Options{Upstream: opts.Upstream, Auth: opts.Auth, Reauth: opts.Reauth, Quota: opts.Quota, Pacer: opts.Store, PollInterval: opts.PollInterval})
 	}
 	h := &Handler{opts: opts, sse: map[string]*sseStream{}}
 	// About a hundred distinct full Gong lists (80 KB each); most

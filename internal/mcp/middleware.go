@@ -158,8 +158,7 @@ func (h *Handler) callTool(ctx context.Context, c *call, req *sdk.CallToolReques
 		return toolResult(req, fail), nil
 	}
 	if t.Composite != nil {
-		c.exec.Multi = true
-		res := h.runComposite(ctx, c, req, t, args)
+		res := ex.RunComposite(ctx, c.exec, t, args, progressOf(req))
 		c.noteResult(res)
 		return toolResult(req, res), nil
 	}
@@ -168,9 +167,21 @@ func (h *Handler) callTool(ctx context.Context, c *call, req *sdk.CallToolReques
 	res := ex.Do(ctx, c.exec, t, args)
 	c.noteResult(res)
 	if f, ok := t.Record.Formats[format]; ok && !res.IsError {
-		return textResult(req, h.renderFormat(ctx, c, f, res)), nil
+		return textResult(req, ex.Render(ctx, c.exec, f, res)), nil
 	}
 	return toolResult(req, res), nil
+}
+
+// progressOf sends a composite's progress as notifications, to a client
+// that asked for them with a progress token.
+func progressOf(req *sdk.CallToolRequest) executor.Progress {
+	token := req.Params.GetProgressToken()
+	if token == nil || req.Session == nil {
+		return nil
+	}
+	return func(ctx context.Context, n int, msg string) {
+		_ = req.Session.NotifyProgress(ctx, &sdk.ProgressNotificationParams{ProgressToken: token, Progress: float64(n), Message: msg})
+	}
 }
 
 func (c *call) note(status, errText string, rl *upstream.RateLimit) {
@@ -219,5 +230,15 @@ func toolResult(req *sdk.CallToolRequest, res *upstream.Result) *sdk.CallToolRes
 	if res.IsError {
 		out.SetError(errors.New(res.Err))
 	}
+	return &out
+}
+
+// textResult is a tool result of plain text (an answer format).
+func textResult(req *sdk.CallToolRequest, text string) *sdk.CallToolResult {
+	var out sdk.CallToolResult
+	if req.ProtocolVersion() >= protocol20260728 {
+		out = completeResult
+	}
+	out.Content = []sdk.Content{&sdk.TextContent{Text: text}}
 	return &out
 }
