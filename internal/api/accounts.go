@@ -26,6 +26,11 @@ type accountJSON struct {
 	// Budget caps the calls of all the account's MCP servers together.
 	Budget *store.Budget                `json:"budget"`
 	Usage  map[string]quota.WindowUsage `json:"usage,omitempty"`
+	// Pace holds plain tool calls until the account's upstream rate allows
+	// them, for at most PaceMaxWaitSeconds (off: the vendor's 429 passes
+	// straight back).
+	Pace               bool `json:"pace"`
+	PaceMaxWaitSeconds int  `json:"pace_max_wait_seconds"`
 }
 
 func toAccountJSON(a *store.Account) accountJSON {
@@ -33,6 +38,7 @@ func toAccountJSON(a *store.Account) accountJSON {
 		ID: a.ID, Integration: a.Integration, Name: a.Name, BaseURL: a.BaseURL, Status: a.Status, Scopes: a.Scopes,
 		Credentials: map[string]string{"type": a.Credentials.Type},
 		CreatedAt:   a.CreatedAt.Format(time.RFC3339), UpdatedAt: a.UpdatedAt.Format(time.RFC3339),
+		Pace: a.Pace, PaceMaxWaitSeconds: int(a.PaceMaxWait() / time.Second),
 	}
 }
 
@@ -50,6 +56,8 @@ type accountBody struct {
 	Credentials *credentialsBody `json:"credentials"`
 	Scopes      []string         `json:"scopes"`
 	Budget      *store.Budget    `json:"budget"`
+	Pace        *bool            `json:"pace"`
+	PaceMaxWait *int             `json:"pace_max_wait_seconds"`
 }
 
 // upstream checks the credentials against the types the integration
@@ -111,7 +119,8 @@ func (a *API) createAccount(w http.ResponseWriter, r *http.Request) error {
 	if err := quota.Check(body.Budget); err != nil {
 		return badRequest("%v", err)
 	}
-	acct, err := a.svc.CreateAccount(r.Context(), NewAccount{Integration: body.Integration, Name: body.Name, BaseURL: body.BaseURL, Credentials: creds, Scopes: body.Scopes})
+	acct, err := a.svc.CreateAccount(r.Context(), NewAccount{Integration: body.Integration, Name: body.Name, BaseURL: body.BaseURL, Credentials: creds, Scopes: body.Scopes,
+		Pace: Pace{On: body.Pace, MaxWaitSeconds: body.PaceMaxWait}})
 	if err != nil {
 		return err
 	}
@@ -158,6 +167,8 @@ type accountPatch struct {
 	Credentials *credentialsBody `json:"credentials"`
 	Scopes      *[]string        `json:"scopes"`
 	Budget      *store.Budget    `json:"budget"`
+	Pace        *bool            `json:"pace"`
+	PaceMaxWait *int             `json:"pace_max_wait_seconds"`
 }
 
 func (a *API) patchAccount(w http.ResponseWriter, r *http.Request) error {
@@ -169,7 +180,7 @@ func (a *API) patchAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c := AccountChanges{Name: body.Name, BaseURL: body.BaseURL, Scopes: body.Scopes}
+	c := AccountChanges{Name: body.Name, BaseURL: body.BaseURL, Scopes: body.Scopes, Pace: Pace{On: body.Pace, MaxWaitSeconds: body.PaceMaxWait}}
 	if body.Credentials != nil {
 		set, ok := a.opts.Catalog.ToolSet(acct.Integration)
 		if !ok {

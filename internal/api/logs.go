@@ -9,20 +9,22 @@ import (
 )
 
 type logJSON struct {
-	ID                  int64   `json:"id"`
-	CreatedAt           string  `json:"created_at"`
-	LogType             string  `json:"log_type"`
-	MCPServerID         string  `json:"mcp_server_id"`
-	IntegratedAccountID string  `json:"integrated_account_id"`
-	Method              string  `json:"method"`
-	Tool                string  `json:"tool,omitempty"`
-	ClientName          string  `json:"client_name,omitempty"`
-	ClientVersion       string  `json:"client_version,omitempty"`
-	Status              string  `json:"status"`
-	HTTPStatus          int     `json:"http_status"`
-	UpstreamStatus      int     `json:"upstream_status,omitempty"`
-	DurationMS          float64 `json:"duration_ms"`
-	Error               string  `json:"error,omitempty"`
+	ID                  int64  `json:"id"`
+	CreatedAt           string `json:"created_at"`
+	LogType             string `json:"log_type"`
+	MCPServerID         string `json:"mcp_server_id"`
+	IntegratedAccountID string `json:"integrated_account_id"`
+	Method              string `json:"method"`
+	Tool                string `json:"tool,omitempty"`
+	ClientName          string `json:"client_name,omitempty"`
+	ClientVersion       string `json:"client_version,omitempty"`
+	Status              string `json:"status"`
+	HTTPStatus          int    `json:"http_status"`
+	UpstreamStatus      int    `json:"upstream_status,omitempty"`
+	// UpstreamRequests is how many requests the call sent upstream.
+	UpstreamRequests int     `json:"upstream_requests"`
+	DurationMS       float64 `json:"duration_ms"`
+	Error            string  `json:"error,omitempty"`
 }
 
 // listLogs answers GET /log?log_type=mcp[&integrated_account_id=&mcp_server_id=&tool=&status=&since=&limit=&next_cursor=].
@@ -70,7 +72,7 @@ func (a *API) listLogs(w http.ResponseWriter, r *http.Request) error {
 		out = append(out, logJSON{
 			ID: e.ID, CreatedAt: e.Time.Format(time.RFC3339Nano), LogType: "mcp", MCPServerID: e.ServerID, IntegratedAccountID: e.AccountID,
 			Method: e.RPCMethod, Tool: e.Tool, ClientName: e.ClientName, ClientVersion: e.ClientVersion, Status: e.Status,
-			HTTPStatus: e.HTTPStatus, UpstreamStatus: e.UpstreamStatus, DurationMS: float64(e.Duration.Microseconds()) / 1000, Error: e.Error,
+			HTTPStatus: e.HTTPStatus, UpstreamStatus: e.UpstreamStatus, UpstreamRequests: e.UpstreamRequests, DurationMS: float64(e.Duration.Microseconds()) / 1000, Error: e.Error,
 		})
 	}
 	var next any

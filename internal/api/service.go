@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/patchbay-dev/patchbay/internal/credentials"
+	"github.com/patchbay-dev/patchbay/internal/executor"
 	"github.com/patchbay-dev/patchbay/internal/store"
 	"github.com/patchbay-dev/patchbay/internal/tools"
 )
@@ -73,6 +74,33 @@ type NewAccount struct {
 	BaseURL     string // "" = the integration's default API host
 	Credentials credentials.Upstream
 	Scopes      []string
+	Pace        Pace
+}
+
+// Pace is an account's pacing setting as a user writes it; nil keeps (or,
+// for a new account, defaults) a field.
+type Pace struct {
+	On             *bool
+	MaxWaitSeconds *int
+}
+
+// check validates a pace setting a user wrote.
+func (p Pace) check() error {
+	if w := p.MaxWaitSeconds; w != nil && (*w < 0 || *w > store.MaxPaceMaxWaitSeconds) {
+		return badRequest("pace_max_wait_seconds must be a whole number of seconds from 0 to %d", store.MaxPaceMaxWaitSeconds)
+	}
+	return nil
+}
+
+// apply sets a checked pace setting on acct.
+func (p Pace) apply(acct *store.Account) {
+	if p.On != nil {
+		acct.Pace = *p.On
+	}
+	if p.MaxWaitSeconds != nil {
+		w := *p.MaxWaitSeconds
+		acct.PaceMaxWaitSeconds = &w
+	}
 }
 
 // CreateAccount validates, proves the credentials with one cheap upstream
@@ -88,6 +116,9 @@ func (s *Service) CreateAccount(ctx context.Context, in NewAccount) (*store.Acco
 	if err := validScopes(in.Scopes); err != nil {
 		return nil, err
 	}
+	if err := in.Pace.check(); err != nil {
+		return nil, err
+	}
 	if in.BaseURL == "" {
 		in.BaseURL = set.Integration.BaseURL.Default
 	}
@@ -96,6 +127,7 @@ func (s *Service) CreateAccount(ctx context.Context, in NewAccount) (*store.Acco
 		return nil, badRequest("base_url: %v", err)
 	}
 	acct := &store.Account{Integration: in.Integration, Name: in.Name, BaseURL: in.BaseURL, Scopes: in.Scopes, Credentials: in.Credentials}
+	in.Pace.apply(acct)
 	if s.opts.VerifyAccount != nil {
 		if err := s.opts.VerifyAccount(ctx, acct); err != nil {
 			return nil, badRequest("the credentials do not work: %v", err)
@@ -113,6 +145,7 @@ type AccountChanges struct {
 	BaseURL     *string
 	Credentials *credentials.Upstream
 	Scopes      *[]string
+	Pace        Pace
 }
 
 // UpdateAccount applies changes to acct and stores it. New credentials or
@@ -120,6 +153,10 @@ type AccountChanges struct {
 // active again.
 func (s *Service) UpdateAccount(ctx context.Context, acct *store.Account, c AccountChanges) error {
 	recheck := false
+	if err := c.Pace.check(); err != nil {
+		return err
+	}
+	c.Pace.apply(acct)
 	if c.Name != nil {
 		if err := validName(*c.Name); err != nil {
 			return err
@@ -195,7 +232,7 @@ func (s *Service) CheckFilter(acct *store.Account, cfg store.ServerConfig) error
 	if !ok {
 		return badRequest("the account's integration %q is not loaded", acct.Integration)
 	}
-	if len(set.Select(tools.FilterOf(cfg))) == 0 {
+	if len(executor.Select(set, tools.FilterOf(cfg))) == 0 {
 		return badRequest("config.methods %v and config.tags %v together match no tool", cfg.Methods, cfg.Tags)
 	}
 	return nil
@@ -209,7 +246,7 @@ func (s *Service) PreviewTools(acct *store.Account, cfg store.ServerConfig) ([]*
 	if !ok {
 		return nil, badRequest("the account's integration %q is not loaded", acct.Integration)
 	}
-	selected := set.Select(tools.FilterOf(cfg))
+	selected := executor.Select(set, tools.FilterOf(cfg))
 	if !cfg.HideToolsMissingScopes || acct.Scopes == nil {
 		return selected, nil
 	}

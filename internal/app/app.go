@@ -18,6 +18,7 @@ import (
 	"github.com/patchbay-dev/patchbay/internal/api"
 	"github.com/patchbay-dev/patchbay/internal/connect"
 	"github.com/patchbay-dev/patchbay/internal/credentials"
+	"github.com/patchbay-dev/patchbay/internal/executor"
 	"github.com/patchbay-dev/patchbay/internal/integration"
 	"github.com/patchbay-dev/patchbay/internal/mcp"
 	"github.com/patchbay-dev/patchbay/internal/metrics"
@@ -102,8 +103,10 @@ type App struct {
 	Connect  *connect.Service
 	handler  http.Handler
 	mcp      *mcp.Handler
-	oauth    *oauth.Server // nil when OAuth is off
-	started  time.Time
+	// exec sends every upstream request, credential probes included.
+	exec    *executor.Executor
+	oauth   *oauth.Server // nil when OAuth is off
+	started time.Time
 }
 
 // Catalog holds the loaded integrations and their tool sets.
@@ -233,6 +236,10 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 			return nil, err
 		}
 	}
+	a.exec = executor.New(executor.Options{
+		Upstream: up, Auth: a.Connect.Auth, Reauth: a.Connect.Reauth,
+		Quota: quota.New(db, cfg.Now).Spend, Pacer: db, PollInterval: cfg.PollInterval,
+	})
 	a.handler = a.routes()
 	return a, nil
 }
@@ -250,12 +257,9 @@ func (a *App) MCP() *mcp.Handler { return a.mcp }
 func (a *App) routes() http.Handler {
 	guard := quota.New(a.Store, a.cfg.Now)
 	mcpHandler := mcp.New(mcp.Options{
-		PollInterval:               a.cfg.PollInterval,
 		Store:                      a.Store,
 		Catalog:                    a.Catalog,
-		Upstream:                   a.Upstream,
-		Auth:                       a.Connect.Auth,
-		Reauth:                     a.Connect.Reauth,
+		Executor:                   a.exec,
 		Logger:                     a.cfg.Logger,
 		Now:                        a.cfg.Now,
 		Version:                    a.cfg.Version,
@@ -265,7 +269,6 @@ func (a *App) routes() http.Handler {
 		Observe:                    a.Metrics.ObserveMCP,
 		ObserveRefused:             a.Metrics.ObserveRefused,
 		Limiter:                    a.cfg.AuthLimiter,
-		Quota:                      guard.Spend,
 		OAuth:                      a.oauthVerifier(),
 		SDKOnly:                    a.cfg.MCPSDKOnly,
 		SSEKeepAlive:               a.cfg.SSEKeepAlive,
@@ -422,13 +425,10 @@ func (a *App) verifyAccount(ctx context.Context, acct *store.Account) error {
 	if probe == nil {
 		return nil
 	}
-	auth, err := a.Connect.Auth(ctx, acct)
-	if err != nil {
-		return err
-	}
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	res := a.Upstream.Call(ctx, set.Integration, acct.BaseURL, auth, probe, map[string]any{})
+	// A probe is no MCP server's call: no filters, no budget.
+	res := a.exec.Do(ctx, &executor.Call{Account: acct, Set: set}, probe, map[string]any{})
 	switch {
 	case !res.IsError:
 		return nil

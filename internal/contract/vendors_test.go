@@ -134,7 +134,7 @@ func startGong(t *testing.T) *upstreamEnv {
 	var sandboxes []*gongsandbox.Sandbox
 	var origins []string
 	for i := range env.companies {
-		sb := gongsandbox.New(gongsandbox.Options{Seed: int64(i + 1), RatePerSecond: -1, DailyLimit: -1,
+		sb := gongsandbox.New(gongsandbox.Options{Seed: int64(i + 1), Small: true, RatePerSecond: -1, DailyLimit: -1,
 			ClientID: "contract-client", ClientSecret: "contract-secret", AutoApprove: true})
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.URL.Path == "/oauth2/generate-customer-token" {

@@ -161,6 +161,7 @@ func (h *Handler) FastServed() int64 { return h.fastServed.Load() }
 // encoded and is not copied into each answer).
 func (h *Handler) answerFast(ctx context.Context, c *call, fr fastRequest) [][]byte {
 	h.fastServed.Add(1)
+	c.dispatch(fr.method, fr.name)
 	var parts [][]byte
 	var err error
 	if fr.method == "tools/list" {

@@ -27,6 +27,7 @@ import (
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/patchbay-dev/patchbay/internal/credentials"
+	"github.com/patchbay-dev/patchbay/internal/executor"
 	"github.com/patchbay-dev/patchbay/internal/store"
 	"github.com/patchbay-dev/patchbay/internal/tools"
 	"github.com/patchbay-dev/patchbay/internal/upstream"
@@ -37,13 +38,11 @@ type Catalog interface {
 	ToolSet(integration string) (*tools.Set, bool)
 }
 
-// Reauthorizer gets new credentials after upstream refused rejected with a
-// 401 (an OAuth token revoked or expired early).
-type Reauthorizer func(ctx context.Context, a *store.Account, rejected upstream.Auth) (upstream.Auth, error)
-
-// AuthProvider returns the credentials to call upstream with for an
-// account (refreshing OAuth tokens when needed).
-type AuthProvider func(ctx context.Context, a *store.Account) (upstream.Auth, error)
+// Reauthorizer and AuthProvider are the executor's (see there).
+type (
+	Reauthorizer = executor.Reauthorizer
+	AuthProvider = executor.AuthProvider
+)
 
 // Options configure the handler.
 type Options struct {
@@ -55,7 +54,8 @@ type Options struct {
 	Logger   *slog.Logger
 	Now      func() time.Time
 	Version  string
-	// PollInterval is how often composite tools check on started work.
+	// PollInterval is how often composite tools check on started work
+	// (for the Executor built when none is given).
 	PollInterval time.Duration
 	// MaxBodyBytes bounds an MCP request body; larger ones get 413.
 	MaxBodyBytes int64
@@ -79,9 +79,12 @@ type Options struct {
 	// Limiter slows and then refuses sources that keep presenting unknown
 	// tokens or wrong API tokens (see limiter.go).
 	Limiter LimiterConfig
-	// Quota, if set, is asked before every upstream call; an error ends the
-	// call with an isError result carrying its text.
-	Quota func(ctx context.Context, srv *store.Server, acct *store.Account) error
+	// Quota, if set, is charged for every upstream request; an error ends
+	// the call with an isError result carrying its text.
+	Quota executor.QuotaSpender
+	// Executor sends every upstream request. Unset, one is built from
+	// Upstream, Auth, Reauth and Quota, pacing through Store.
+	Executor *executor.Executor
 	// OAuth, if set, serves /mcp/oauth[/{server_id}] and lets token URLs
 	// that require API-token auth take OAuth access tokens (oauth.go).
 	OAuth OAuthVerifier
@@ -104,7 +107,6 @@ type Handler struct {
 	// streamableSSE answers as an event stream, for tool calls that asked
 	// for progress notifications (a JSON answer cannot carry them).
 	streamableSSE *sdk.StreamableHTTPHandler
-	inflight      sync.Map // request id -> *call
 	fastServed    atomic.Int64
 	listCache     boundedCache // filter key -> []*sdk.Tool
 	listBytes     boundedCache // listKey -> encoded tools/list result (fast path)
@@ -116,11 +118,6 @@ type Handler struct {
 	sseMu    sync.Mutex
 	sse      map[string]*sseStream // legacy SSE sessions by id
 }
-
-// stateHeader carries the id of the request's *call from the HTTP layer to
-// the MCP middleware. ServeHTTP always overwrites it, so a client cannot
-// point at another request's state.
-const stateHeader = "X-Patchbay-Call"
 
 // New builds the handler.
 func New(opts Options) *Handler {
@@ -138,6 +135,9 @@ func New(opts Options) *Handler {
 	}
 	if opts.SSEKeepAlive == 0 {
 		opts.SSEKeepAlive = 25 * time.Second
+	}
+	if opts.Executor == nil {
+		opts.Executor = executor.New(executor.Options{Upstream: opts.Upstream, Auth: opts.Auth, Reauth: opts.Reauth, Quota: opts.Quota, Pacer: opts.Store, PollInterval: opts.PollInterval})
 	}
 	h := &Handler{opts: opts, sse: map[string]*sseStream{}}
 	// About a hundred distinct full Gong lists (80 KB each); most
@@ -173,23 +173,41 @@ func New(opts Options) *Handler {
 	return h
 }
 
-// call is one HTTP request's state, shared between the HTTP layer and the
-// MCP middleware.
+// call is one MCP request's state, shared between the HTTP layer and the
+// MCP middleware through the request's context.
 type call struct {
-	ctx     context.Context // the HTTP request's context
+	ctx     context.Context // the HTTP request's (or session's) context
 	server  *store.Server
 	account *store.Account
 	set     *tools.Set
 	filter  tools.Filter
+	exec    *executor.Call // what the request sent upstream
 
 	// Filled by the middleware for the log entry and the HTTP headers.
-	mu             sync.Mutex
-	tool           string
-	status         string
-	upstreamStatus int
-	errText        string
-	rateLimit      *upstream.RateLimit
-	oauthClient    string // the OAuth client's name, for the log
+	mu          sync.Mutex
+	dispatched  bool   // the SDK (or the fast path) dispatched a method
+	method      string // the method dispatched, as the SDK decoded it
+	tool        string // tools/call: the tool, as the SDK decoded it
+	status      string
+	errText     string
+	rateLimit   *upstream.RateLimit
+	oauthClient string // the OAuth client's name, for the log
+}
+
+func (h *Handler) newCall(ctx context.Context, a admitted) *call {
+	f := filterOf(a.server.Config)
+	return &call{
+		ctx: ctx, server: a.server, account: a.account, set: a.set, filter: f, status: "ok",
+		exec: &executor.Call{Server: a.server, Account: a.account, Set: a.set, Filter: f},
+	}
+}
+
+// dispatch records the method (and tool) about to run: the audit log
+// names what ran, never a second reading of the body.
+func (c *call) dispatch(method, tool string) {
+	c.mu.Lock()
+	c.dispatched, c.method, c.tool = true, method, tool
+	c.mu.Unlock()
 }
 
 func newID() string {
@@ -204,76 +222,18 @@ func newID() string {
 // way once their access token is checked (oauth.go).
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	if !h.origins.admitBrowser(w, r) {
-		return
-	}
-	token, rest := splitToken(r.URL.Path)
-	if token == "" || (token != oauthSegment && rest != "" && rest != "/sse" && rest != "/message") {
-		h.refused("unknown_token")
-		writeJSONError(w, http.StatusNotFound, "not_found", "no MCP server at this URL")
-		return
-	}
-	ctx := r.Context()
-	src := h.limiter.source(r)
-	if delay, retry := h.limiter.admit(src); retry > 0 {
-		h.refused("too_many_failures")
-		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(retry.Seconds()))))
-		writeJSONError(w, http.StatusTooManyRequests, "too_many_failures", "too many requests with an unknown MCP URL or a wrong API token came from this address; retry later")
-		return
-	} else if delay > 0 {
-		h.limiter.cfg.Sleep(ctx, delay)
-	}
-	var srv *store.Server
-	var acct *store.Account
-	var oauthClient string
-	if token == oauthSegment {
-		var ok bool
-		if srv, acct, oauthClient, ok = h.admitOAuth(w, r, rest, src, start); !ok {
-			return
-		}
-		rest = "" // Streamable HTTP only
-	} else {
-		var err error
-		srv, acct, err = h.resolve(ctx, token)
-		if err != nil {
-			if errors.Is(err, store.ErrNotFound) {
-				// Unknown, expired and revoked tokens answer alike.
-				h.limiter.fail(src)
-				h.refused("unknown_token")
-				writeJSONError(w, http.StatusNotFound, "not_found", "no MCP server at this URL")
-				return
-			}
-			h.opts.Logger.ErrorContext(ctx, "mcp: resolving token", "err", err)
-			writeJSONError(w, http.StatusServiceUnavailable, "unavailable", "try again shortly")
-			return
-		}
-		if srv.Config.RequireAPITokenAuth {
-			var ok bool
-			if oauthClient, ok = h.tokenURLAuth(w, r, token, srv, acct, src, start); !ok {
-				return
-			}
-		}
-	}
-	// From here on every kind of URL is served alike. The client's bearer
-	// has done its job: it goes no further (not upstream, not to tools).
-	h.limiter.succeed(src)
-	r.Header.Del("Authorization")
-	set, ok := h.opts.Catalog.ToolSet(acct.Integration)
+	a, rest, ok := h.admit(w, r, start)
 	if !ok {
-		writeJSONError(w, http.StatusServiceUnavailable, "unavailable", "the account's integration is not loaded")
 		return
 	}
 	switch {
 	case rest == "/sse" && r.Method == http.MethodGet:
-		h.serveSSE(w, r, admitted{server: srv, account: acct, set: set})
-		return
+		h.serveSSE(w, r, a.admitted)
 	case rest == "/message" && r.Method == http.MethodPost:
-		h.serveSSEMessage(w, r, admitted{server: srv, account: acct, set: set})
-		return
+		h.serveSSEMessage(w, r, a.admitted)
 	case rest == "/message":
 		w.Header().Set("Allow", "POST")
 		writeJSONError(w, http.StatusMethodNotAllowed, "method_not_allowed", "POST the messages of an SSE session here")
-		return
 	case r.Method == http.MethodGet || r.Method == http.MethodDelete:
 		// Stateless Streamable HTTP offers no GET stream and no session to
 		// delete, on every revision; 405 is the answer the spec gives.
@@ -281,54 +241,104 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// first on a pasted /sse URL.)
 		w.Header().Set("Allow", "POST")
 		writeJSONError(w, http.StatusMethodNotAllowed, "method_not_allowed", "this Streamable HTTP endpoint takes POST; clients of the older HTTP+SSE transport open GET on this URL followed by /sse")
-		return
+	default:
+		h.serveStreamable(w, r, a, rest, start)
 	}
+}
 
-	var env envelope
-	var fast fastRequest
-	isFast := false
+// admission is what an admitted request is served with.
+type admission struct {
+	admitted
+	oauthClient string // the OAuth client's name, when it came with OAuth
+}
+
+// admit checks the origin, the URL's token (or OAuth access token) and the
+// API token a server may require, and finds the server's tool set. It
+// answers refused requests itself; rest is the URL path after the token.
+func (h *Handler) admit(w http.ResponseWriter, r *http.Request, start time.Time) (a admission, rest string, ok bool) {
+	if !h.origins.admitBrowser(w, r) {
+		return a, "", false
+	}
+	token, rest := splitToken(r.URL.Path)
+	if token == "" || (token != oauthSegment && rest != "" && rest != "/sse" && rest != "/message") {
+		h.refused("unknown_token")
+		writeJSONError(w, http.StatusNotFound, "not_found", "no MCP server at this URL")
+		return a, "", false
+	}
+	src := h.limiter.source(r)
+	if delay, retry := h.limiter.admit(src); retry > 0 {
+		h.refused("too_many_failures")
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(retry.Seconds()))))
+		writeJSONError(w, http.StatusTooManyRequests, "too_many_failures", "too many requests with an unknown MCP URL or a wrong API token came from this address; retry later")
+		return a, "", false
+	} else if delay > 0 {
+		h.limiter.cfg.Sleep(r.Context(), delay)
+	}
+	if token == oauthSegment {
+		if a.server, a.account, a.oauthClient, ok = h.admitOAuth(w, r, rest, src, start); !ok {
+			return a, "", false
+		}
+		rest = "" // Streamable HTTP only
+	} else if a.server, a.account, a.oauthClient, ok = h.admitToken(w, r, token, src, start); !ok {
+		return a, "", false
+	}
+	// From here on every kind of URL is served alike. The client's bearer
+	// has done its job: it goes no further (not upstream, not to tools).
+	h.limiter.succeed(src)
+	r.Header.Del("Authorization")
+	if a.set, ok = h.opts.Catalog.ToolSet(a.account.Integration); !ok {
+		writeJSONError(w, http.StatusServiceUnavailable, "unavailable", "the account's integration is not loaded")
+		return a, "", false
+	}
+	return a, rest, true
+}
+
+// admitToken resolves a token URL's server and account and checks the
+// second factor its server may require.
+func (h *Handler) admitToken(w http.ResponseWriter, r *http.Request, token, src string, start time.Time) (*store.Server, *store.Account, string, bool) {
+	ctx := r.Context()
+	srv, acct, err := h.resolve(ctx, token)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			// Unknown, expired and revoked tokens answer alike.
+			h.limiter.fail(src)
+			h.refused("unknown_token")
+			writeJSONError(w, http.StatusNotFound, "not_found", "no MCP server at this URL")
+			return nil, nil, "", false
+		}
+		h.opts.Logger.ErrorContext(ctx, "mcp: resolving token", "err", err)
+		writeJSONError(w, http.StatusServiceUnavailable, "unavailable", "try again shortly")
+		return nil, nil, "", false
+	}
+	var oauthClient string
+	if srv.Config.RequireAPITokenAuth {
+		ok := false
+		if oauthClient, ok = h.tokenURLAuth(w, r, token, srv, acct, src, start); !ok {
+			return nil, nil, "", false
+		}
+	}
+	return srv, acct, oauthClient, true
+}
+
+// serveStreamable answers a Streamable HTTP request: on the fast path when
+// it has the fast path's shape, else through the go-sdk.
+func (h *Handler) serveStreamable(w http.ResponseWriter, r *http.Request, a admission, rest string, start time.Time) {
+	ctx := r.Context()
+	srv, acct := a.server, a.account
 	// Decided before lenientAccept fills the header in: only a client that
 	// itself accepts an event stream gets one.
 	acceptsStream := strings.Contains(strings.ToLower(strings.Join(r.Header.Values("Accept"), ",")), "text/event-stream")
+	var env envelope
+	var fast fastRequest
+	isFast := false
 	if r.Method == http.MethodPost {
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.opts.MaxBodyBytes))
-		if err != nil {
-			var mbe *http.MaxBytesError
-			if errors.As(err, &mbe) {
-				h.log(ctx, srv, acct, env, r, http.StatusRequestEntityTooLarge, &call{status: "invalid", errText: "body too large"}, start)
-				writeJSONError(w, http.StatusRequestEntityTooLarge, "too_large", "request body is larger than the limit")
-				return
-			}
-			writeJSONError(w, http.StatusBadRequest, "bad_request", "could not read the request body")
+		var ok bool
+		if env, fast, isFast, ok = h.readRequest(w, r, a, rest, start); !ok {
 			return
 		}
-		lenientAccept(r)
-		if !h.opts.SDKOnly && rest == "" {
-			fast, isFast = parseFast(r, body)
-		}
-		if isFast {
-			env = envelope{ID: fast.id, HasID: true, Method: fast.method, Tool: fast.name}
-		} else {
-			if !json.Valid(body) {
-				h.log(ctx, srv, acct, env, r, http.StatusBadRequest, &call{status: "invalid", errText: "malformed JSON"}, start)
-				writeParseError(w)
-				return
-			}
-			env = peek(body)
-			if env.HasID && env.Method != "" && !knownMethods[env.Method] && r.Header.Get("MCP-Protocol-Version") < "2026-07-28" {
-				// The SDK answers an unknown method with a plain-text 400
-				// before 2026-07-28; JSON-RPC clients expect "method not
-				// found".
-				h.log(ctx, srv, acct, env, r, http.StatusOK, &call{status: "invalid", errText: "method not found"}, start)
-				writeMethodNotFound(w, env.ID, env.Method)
-				return
-			}
-			r.Body = io.NopCloser(bytes.NewReader(body))
-		}
 	}
-
-	c := &call{ctx: ctx, server: srv, account: acct, set: set, filter: filterOf(srv.Config), status: "ok", oauthClient: oauthClient}
-
+	c := h.newCall(ctx, a.admitted)
+	c.oauthClient = a.oauthClient
 	if env.Method == "initialize" {
 		// An opaque session id, never checked: every request is served on
 		// its own (stateless) whatever id it carries. 2025-era clients and
@@ -343,36 +353,89 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rw := &recorder{ResponseWriter: w, call: c}
 	// The audit entry is stored before any byte of the answer leaves
 	// (DESIGN §2: log entry, then the JSON-RPC response): an answered
-	// request is never missing from the audit log, even after a crash.
-	// Only answers streamed as events (progress) are logged after.
+	// request is never missing from the audit log, even after a crash; an
+	// entry that cannot be stored turns the answer into an error. Only
+	// answers streamed as events (progress) are logged after.
 	switch {
 	case isFast:
 		parts := h.answerFast(ctx, c, fast)
-		h.log(ctx, srv, acct, env, r, http.StatusOK, c, start)
+		if h.log(ctx, srv, acct, env, r, http.StatusOK, c, start) != nil {
+			writeAuditFailure(w)
+			return
+		}
 		writeParts(rw, parts)
 	case env.Progress && acceptsStream:
 		h.serveSDK(h.streamableSSE, rw, r, c)
 		if r.Method == http.MethodPost {
-			h.log(ctx, srv, acct, env, r, rw.statusCode(), c, start)
+			_ = h.log(ctx, srv, acct, env, r, rw.statusCode(), c, start)
 		}
 	default:
 		held := &heldResponse{w: rw}
 		h.serveSDK(h.streamable, held, r, c)
-		if r.Method == http.MethodPost {
-			h.log(ctx, srv, acct, env, r, held.statusCode(), c, start)
+		if r.Method == http.MethodPost && h.log(ctx, srv, acct, env, r, held.statusCode(), c, start) != nil && !held.streaming {
+			writeAuditFailure(w)
+			return
 		}
 		held.release()
 	}
 }
 
-// serveSDK hands r to the go-sdk. The SDK calls the middleware with the
-// request's headers only: the call's state travels as an id in one.
+// readRequest reads a POST body and decides how it is served. Bodies the
+// SDK would not read as the audit log does are refused here.
+func (h *Handler) readRequest(w http.ResponseWriter, r *http.Request, a admission, rest string, start time.Time) (env envelope, fast fastRequest, isFast, ok bool) {
+	ctx := r.Context()
+	srv, acct := a.server, a.account
+	refuse := func(status int, errText string, answer func()) {
+		if h.log(ctx, srv, acct, env, r, status, &call{status: "invalid", errText: errText}, start) != nil {
+			writeAuditFailure(w)
+			return
+		}
+		answer()
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.opts.MaxBodyBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			refuse(http.StatusRequestEntityTooLarge, "body too large", func() {
+				writeJSONError(w, http.StatusRequestEntityTooLarge, "too_large", "request body is larger than the limit")
+			})
+			return env, fast, false, false
+		}
+		writeJSONError(w, http.StatusBadRequest, "bad_request", "could not read the request body")
+		return env, fast, false, false
+	}
+	lenientAccept(r)
+	if !h.opts.SDKOnly && rest == "" {
+		if fast, isFast = parseFast(r, body); isFast {
+			return envelope{ID: fast.id, HasID: true, Method: fast.method, Tool: fast.name}, fast, true, true
+		}
+	}
+	if !json.Valid(body) {
+		refuse(http.StatusBadRequest, "malformed JSON", func() { writeParseError(w) })
+		return env, fast, false, false
+	}
+	env = peek(body)
+	if env.Ambiguous {
+		// encoding/json-style readers (and people reading logs) would take
+		// another key than the SDK does: refuse rather than run one thing
+		// and log another.
+		refuse(http.StatusBadRequest, "ambiguous JSON-RPC envelope", func() { writeInvalidRequest(w, env.ID) })
+		return env, fast, false, false
+	}
+	if env.HasID && env.Method != "" && !knownMethods[env.Method] && r.Header.Get("MCP-Protocol-Version") < "2026-07-28" {
+		// The SDK answers an unknown method with a plain-text 400 before
+		// 2026-07-28; JSON-RPC clients expect "method not found".
+		refuse(http.StatusOK, "method not found", func() { writeMethodNotFound(w, env.ID, env.Method) })
+		return env, fast, false, false
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return env, fast, false, true
+}
+
+// serveSDK hands r to the go-sdk with the call's state in its context,
+// which the SDK passes on to the middleware.
 func (h *Handler) serveSDK(sh *sdk.StreamableHTTPHandler, w http.ResponseWriter, r *http.Request, c *call) {
-	id := newID()
-	h.inflight.Store(id, c)
-	defer h.inflight.Delete(id)
-	r.Header.Set(stateHeader, id)
-	sh.ServeHTTP(w, r)
+	sh.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callKey{}, c)))
 }
 
 // heldResponse keeps an SDK answer in memory until the audit entry is
@@ -548,7 +611,10 @@ func writeMethodNotFound(w http.ResponseWriter, id json.RawMessage, method strin
 	fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%s,"error":{"code":-32601,"message":%s}}`, id, msg)
 }
 
-// envelope is what the log needs from a JSON-RPC request body.
+// envelope is what the handler needs from a JSON-RPC request body before
+// the SDK reads it. The audit log takes the method and tool from the
+// middleware (what the SDK dispatched); the envelope's are used only for
+// requests the SDK refuses before dispatching.
 type envelope struct {
 	ID            json.RawMessage
 	HasID         bool
@@ -557,38 +623,51 @@ type envelope struct {
 	Tool          string
 	ClientName    string
 	ClientVersion string
+	// Ambiguous: a key differs only in case from one the SDK reads (the
+	// SDK matches keys exactly, lenient readers would not).
+	Ambiguous bool
 }
 
+// envelopeKeys and paramsKeys are the keys read the way the SDK reads
+// them: exactly. Their case variants make a body ambiguous.
+var (
+	envelopeKeys = []string{"jsonrpc", "id", "method", "params"}
+	paramsKeys   = []string{"name", "arguments", "_meta", "clientInfo", "protocolVersion"}
+)
+
 func peek(body []byte) envelope {
-	var msg struct {
-		ID     json.RawMessage `json:"id"`
-		Method string          `json:"method"`
-		Params struct {
-			Name       string `json:"name"`
-			ClientInfo struct {
-				Name    string `json:"name"`
-				Version string `json:"version"`
-			} `json:"clientInfo"`
-			Meta map[string]json.RawMessage `json:"_meta"`
-		} `json:"params"`
-	}
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) > 0 && trimmed[0] == '[' {
 		return envelope{Method: "batch"}
 	}
+	var msg map[string]json.RawMessage
 	if json.Unmarshal(body, &msg) != nil {
 		return envelope{}
 	}
-	e := envelope{Method: msg.Method, ClientName: msg.Params.ClientInfo.Name, ClientVersion: msg.Params.ClientInfo.Version}
-	if len(msg.ID) > 0 && string(msg.ID) != "null" && (msg.ID[0] == '"' || (msg.ID[0] >= '0' && msg.ID[0] <= '9') || msg.ID[0] == '-') {
-		e.ID, e.HasID = msg.ID, true
+	e := envelope{Ambiguous: caseVariant(msg, envelopeKeys)}
+	_ = json.Unmarshal(msg["method"], &e.Method)
+	if id := msg["id"]; len(id) > 0 && string(id) != "null" && (id[0] == '"' || (id[0] >= '0' && id[0] <= '9') || id[0] == '-') {
+		e.ID, e.HasID = id, true
 	}
-	if msg.Method == "tools/call" {
-		e.Tool = msg.Params.Name
-		_, e.Progress = msg.Params.Meta["progressToken"]
+	var params map[string]json.RawMessage
+	if json.Unmarshal(msg["params"], &params) != nil {
+		return e
 	}
-	if raw, ok := msg.Params.Meta["io.modelcontextprotocol/clientInfo"]; ok && e.ClientName == "" {
-		var ci struct{ Name, Version string }
+	e.Ambiguous = e.Ambiguous || caseVariant(params, paramsKeys)
+	var ci struct {
+		Name    string `json:"name"`
+		Version string `json:"version"`
+	}
+	if json.Unmarshal(params["clientInfo"], &ci) == nil {
+		e.ClientName, e.ClientVersion = ci.Name, ci.Version
+	}
+	var meta map[string]json.RawMessage
+	_ = json.Unmarshal(params["_meta"], &meta)
+	if e.Method == "tools/call" {
+		_ = json.Unmarshal(params["name"], &e.Tool)
+		_, e.Progress = meta["progressToken"]
+	}
+	if raw, ok := meta["io.modelcontextprotocol/clientInfo"]; ok && e.ClientName == "" {
 		if json.Unmarshal(raw, &ci) == nil {
 			e.ClientName, e.ClientVersion = ci.Name, ci.Version
 		}
@@ -596,22 +675,52 @@ func peek(body []byte) envelope {
 	return e
 }
 
-func (h *Handler) log(ctx context.Context, srv *store.Server, acct *store.Account, env envelope, r *http.Request, status int, c *call, start time.Time) {
+// caseVariant reports whether m has a key that equals one of keys but for
+// case, without being it.
+func caseVariant(m map[string]json.RawMessage, keys []string) bool {
+	for k := range m {
+		for _, want := range keys {
+			if k != want && strings.EqualFold(k, want) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// writeInvalidRequest answers a body refused before the SDK saw it.
+func writeInvalidRequest(w http.ResponseWriter, id json.RawMessage) {
+	if len(id) == 0 {
+		id = json.RawMessage("null")
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusBadRequest)
+	fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%s,"error":{"code":-32600,"message":"Invalid request: a key differs only in letter case from a JSON-RPC or MCP key"}}`, id)
+}
+
+// log stores the request's audit entry; an error means it could not be
+// stored, and the request must not be answered as if it had been.
+func (h *Handler) log(ctx context.Context, srv *store.Server, acct *store.Account, env envelope, r *http.Request, status int, c *call, start time.Time) error {
 	c.mu.Lock()
 	e := &store.LogEntry{
-		ServerID:       srv.ID,
-		AccountID:      acct.ID,
-		RPCMethod:      env.Method,
-		Tool:           env.Tool,
-		ClientName:     env.ClientName,
-		ClientVersion:  env.ClientVersion,
-		Status:         c.status,
-		HTTPStatus:     status,
-		UpstreamStatus: c.upstreamStatus,
-		Duration:       time.Since(start),
-		Error:          c.errText,
+		ServerID:      srv.ID,
+		AccountID:     acct.ID,
+		RPCMethod:     env.Method,
+		Tool:          env.Tool,
+		ClientName:    env.ClientName,
+		ClientVersion: env.ClientVersion,
+		Status:        c.status,
+		HTTPStatus:    status,
+		Duration:      time.Since(start),
+		Error:         c.errText,
+	}
+	if c.dispatched {
+		e.RPCMethod, e.Tool = c.method, c.tool
 	}
 	c.mu.Unlock()
+	if c.exec != nil {
+		e.UpstreamStatus, e.UpstreamRequests = c.exec.LastStatus(), c.exec.Requests()
+	}
 	if e.ClientName == "" && r != nil {
 		e.ClientName = truncate(r.UserAgent(), 120)
 	}
@@ -625,10 +734,18 @@ func (h *Handler) log(ctx context.Context, srv *store.Server, acct *store.Accoun
 	// The request may be cancelled already; the audit entry is still owed.
 	if err := h.opts.Store.AppendLog(context.WithoutCancel(ctx), e); err != nil {
 		h.opts.Logger.ErrorContext(ctx, "mcp: writing log entry", "err", err)
+		return err
 	}
 	if h.opts.Observe != nil {
 		h.opts.Observe(e)
 	}
+	return nil
+}
+
+// writeAuditFailure answers a request whose audit entry could not be
+// stored: whatever it did, the client is not told it succeeded.
+func writeAuditFailure(w http.ResponseWriter) {
+	writeJSONError(w, http.StatusServiceUnavailable, "unavailable", "the request could not be recorded in the audit log; try again shortly")
 }
 
 func truncate(s string, n int) string {

@@ -5,17 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
-	"slices"
-	"strings"
 	"sync"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
-	"github.com/patchbay-dev/patchbay/internal/credentials"
+	"github.com/patchbay-dev/patchbay/internal/executor"
 	"github.com/patchbay-dev/patchbay/internal/integration"
-	"github.com/patchbay-dev/patchbay/internal/store"
 	"github.com/patchbay-dev/patchbay/internal/tools"
 	"github.com/patchbay-dev/patchbay/internal/upstream"
 )
@@ -24,42 +20,32 @@ import (
 // server's filters can be edited and the change must show soon.
 const listTTLMs = 30_000
 
-// middleware answers tools/list and tools/call for the request's MCP server
-// and leaves everything else (initialize, ping, discover, ...) to the SDK.
+// middleware records what the SDK dispatched for the audit log, answers
+// tools/list and tools/call for the request's MCP server, and leaves
+// everything else (initialize, ping, discover, ...) to the SDK.
 func (h *Handler) middleware(next sdk.MethodHandler) sdk.MethodHandler {
 	return func(ctx context.Context, method string, req sdk.Request) (sdk.Result, error) {
-		if method != "tools/list" && method != "tools/call" {
-			return next(ctx, method, req)
-		}
-		c := h.callOf(ctx, req)
+		c, _ := ctx.Value(callKey{}).(*call)
 		if c == nil {
 			// Only reachable if the SDK handler were mounted without ServeHTTP.
 			return nil, &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: "no MCP server for this request"}
 		}
-		if method == "tools/list" {
-			return h.listTools(c), nil
+		cr, isCall := req.(*sdk.CallToolRequest)
+		tool := ""
+		if isCall && cr.Params != nil {
+			tool = cr.Params.Name
 		}
-		cr, ok := req.(*sdk.CallToolRequest)
-		if !ok {
+		c.dispatch(method, tool)
+		switch {
+		case method == "tools/list":
+			return h.listTools(c), nil
+		case method != "tools/call":
+			return next(ctx, method, req)
+		case !isCall || cr.Params == nil:
 			return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: "invalid tools/call request"}
 		}
 		return h.callTool(ctx, c, cr)
 	}
-}
-
-func (h *Handler) callOf(ctx context.Context, req sdk.Request) *call {
-	if c, ok := ctx.Value(callKey{}).(*call); ok {
-		return c // a long-lived session's request (sse.go)
-	}
-	extra := req.GetExtra()
-	if extra == nil || extra.Header == nil {
-		return nil
-	}
-	v, ok := h.inflight.Load(extra.Header.Get(stateHeader))
-	if !ok {
-		return nil
-	}
-	return v.(*call)
 }
 
 func (h *Handler) listTools(c *call) *sdk.ListToolsResult {
@@ -67,7 +53,7 @@ func (h *Handler) listTools(c *call) *sdk.ListToolsResult {
 	if c.server.Config.HideToolsMissingScopes && c.account.Scopes != nil {
 		allowed := make([]*sdk.Tool, 0, len(list))
 		for _, st := range list {
-			if t, ok := c.set.Lookup(st.Name); ok && len(missingScopes(c.account.Scopes, t.Scopes)) == 0 {
+			if t, ok := c.set.Lookup(st.Name); ok && len(executor.MissingScopes(c.account.Scopes, t.Scopes)) == 0 {
 				allowed = append(allowed, st)
 			}
 		}
@@ -117,7 +103,7 @@ func (h *Handler) sdkTools(set *tools.Set, f tools.Filter) []*sdk.Tool {
 	if v, ok := h.listCache.load(key); ok {
 		return v.([]*sdk.Tool)
 	}
-	selected := set.Select(f)
+	selected := executor.Select(set, f) // a composite needs its steps allowed too
 	out := make([]*sdk.Tool, 0, len(selected))
 	for _, t := range selected {
 		out = append(out, SDKTool(t))
@@ -148,116 +134,72 @@ func SDKTool(t *tools.Tool) *sdk.Tool {
 }
 
 func (h *Handler) callTool(ctx context.Context, c *call, req *sdk.CallToolRequest) (sdk.Result, error) {
-	name := req.Params.Name
-	if res, ok := h.searchFetch(ctx, c, req); ok {
-		return res, nil // search and fetch (searchfetch.go)
-	}
-	c.mu.Lock()
-	c.tool = name
-	c.mu.Unlock()
-	t, ok := c.set.Lookup(name)
-	if !ok || !c.filter.Allows(t) {
-		// A filtered-out tool is indistinguishable from a missing one.
-		c.note("invalid", 0, "unknown tool", nil)
-		return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: fmt.Sprintf("unknown tool %q", name)}
-	}
-	args, err := upstream.DecodeArgs(req.Params.Arguments)
-	if err == nil {
-		err = t.Validate(args)
-	}
-	if err != nil {
-		c.note("invalid", 0, err.Error(), nil)
-		return toolResult(req, upstream.Fail(err.Error(), nil)), nil
-	}
-	if missing := missingScopes(c.account.Scopes, t.Scopes); len(missing) > 0 {
-		msg := fmt.Sprintf("the %s account %q was not granted the scope this tool needs (%s); reconnect it with that scope", c.account.Integration, c.account.Name, strings.Join(missing, ", "))
-		c.note("error", 0, msg, nil)
-		return toolResult(req, upstream.Fail(msg, missing)), nil
-	}
-	if c.account.Status == store.StatusNeedsReauth {
-		msg := fmt.Sprintf("the %s account %q needs to be reconnected: its credentials stopped working. An admin can reconnect it in the Patchbay dashboard (Integrated accounts → Reconnect)", c.account.Integration, c.account.Name)
-		c.note("error", 0, msg, nil)
-		return toolResult(req, upstream.Fail(msg, nil)), nil
-	}
-	if h.opts.Quota != nil {
-		// Budgets are spent only by calls that would reach upstream.
-		if err := h.opts.Quota(ctx, c.server, c.account); err != nil {
-			res := upstream.Fail(err.Error(), nil)
-			var be interface{ RateLimit() *upstream.RateLimit }
-			if errors.As(err, &be) {
-				res.RateLimit = be.RateLimit()
-				res.Body = map[string]any{"error": upstream.ErrorBody{Status: http.StatusTooManyRequests, Message: err.Error(), RateLimit: res.RateLimit}}
-			}
-			c.note("denied", 0, err.Error(), res.RateLimit)
-			return toolResult(req, res), nil
-		}
-	}
-	auth, err := h.opts.Auth(ctx, c.account)
-	if err != nil {
-		c.note("error", 0, err.Error(), nil)
-		return toolResult(req, upstream.Fail(err.Error(), nil)), nil
-	}
 	// The client going away (HTTP request cancelled) cancels the upstream
-	// call, whatever protocol revision it speaks.
+	// requests, whatever protocol revision it speaks.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	stop := context.AfterFunc(c.ctx, cancel)
 	defer stop()
 
+	name := req.Params.Name
+	if res, ok := h.searchFetch(ctx, c, req); ok {
+		return res, nil // search and fetch (searchfetch.go)
+	}
+	ex := h.opts.Executor
+	t, args, fail, err := ex.Prepare(c.exec, name, req.Params.Arguments)
+	if err != nil {
+		// A filtered-out tool is indistinguishable from a missing one.
+		c.note("invalid", "unknown tool", nil)
+		return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: fmt.Sprintf("unknown tool %q", name)}
+	}
+	if fail != nil {
+		c.note("invalid", fail.Err, nil)
+		return toolResult(req, fail), nil
+	}
 	if t.Composite != nil {
-		res := h.runComposite(ctx, c, req, auth, t, args)
-		status := "ok"
-		if res.IsError {
-			status = "error"
-		}
-		c.note(status, res.Status, res.Err, res.RateLimit)
+		res := ex.RunComposite(ctx, c.exec, t, args, progressOf(req))
+		c.noteResult(res)
 		return toolResult(req, res), nil
 	}
-
 	format, _ := args[integration.FormatArg].(string)
 	delete(args, integration.FormatArg)
-	res := h.opts.Upstream.Call(ctx, c.set.Integration, c.account.BaseURL, auth, t, args)
-	if res.Status == http.StatusUnauthorized && h.opts.Reauth != nil && c.account.Credentials.Type == credentials.TypeOAuth2 {
-		// One refresh and one retry: the token may have been revoked or
-		// expired early; a second 401 is the answer.
-		if again, err := h.opts.Reauth(ctx, c.account, auth); err == nil {
-			auth = again
-			res = h.opts.Upstream.Call(ctx, c.set.Integration, c.account.BaseURL, auth, t, args)
-		} else {
-			res = upstream.Fail(err.Error(), nil)
-			res.Status = http.StatusUnauthorized
-		}
-	}
-	status := "ok"
-	if res.IsError {
-		status = "error"
-	}
-	c.note(status, res.Status, res.Err, res.RateLimit)
+	res := ex.Do(ctx, c.exec, t, args)
+	c.noteResult(res)
 	if f, ok := t.Record.Formats[format]; ok && !res.IsError {
-		return textResult(req, h.renderFormat(ctx, c, auth, f, res)), nil
+		return textResult(req, ex.Render(ctx, c.exec, f, res)), nil
 	}
 	return toolResult(req, res), nil
 }
 
-// missingScopes lists the needed scopes not granted; unknown grants (nil)
-// are left for upstream to judge.
-func missingScopes(granted, needed []string) []string {
-	if granted == nil {
+// progressOf sends a composite's progress as notifications, to a client
+// that asked for them with a progress token.
+func progressOf(req *sdk.CallToolRequest) executor.Progress {
+	token := req.Params.GetProgressToken()
+	if token == nil || req.Session == nil {
 		return nil
 	}
-	var missing []string
-	for _, n := range needed {
-		if !slices.Contains(granted, n) {
-			missing = append(missing, n)
-		}
+	return func(ctx context.Context, n int, msg string) {
+		_ = req.Session.NotifyProgress(ctx, &sdk.ProgressNotificationParams{ProgressToken: token, Progress: float64(n), Message: msg})
 	}
-	return missing
 }
 
-func (c *call) note(status string, upstreamStatus int, errText string, rl *upstream.RateLimit) {
+func (c *call) note(status, errText string, rl *upstream.RateLimit) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.status, c.upstreamStatus, c.errText, c.rateLimit = status, upstreamStatus, errText, rl
+	c.status, c.errText, c.rateLimit = status, errText, rl
+}
+
+// noteResult notes a call's outcome: "denied" when a budget or pacing
+// refused its last request, else ok or error.
+func (c *call) noteResult(res *upstream.Result) {
+	status := "ok"
+	switch {
+	case res.IsError && c.exec.Denied():
+		status = "denied"
+	case res.IsError:
+		status = "error"
+	}
+	c.note(status, res.Err, res.RateLimit)
 }
 
 // completeResult is a CallToolResult whose unexported resultType says
@@ -287,5 +229,15 @@ func toolResult(req *sdk.CallToolRequest, res *upstream.Result) *sdk.CallToolRes
 	if res.IsError {
 		out.SetError(errors.New(res.Err))
 	}
+	return &out
+}
+
+// textResult is a tool result of plain text (an answer format).
+func textResult(req *sdk.CallToolRequest, text string) *sdk.CallToolResult {
+	var out sdk.CallToolResult
+	if req.ProtocolVersion() >= protocol20260728 {
+		out = completeResult
+	}
+	out.Content = []sdk.Content{&sdk.TextContent{Text: text}}
 	return &out
 }

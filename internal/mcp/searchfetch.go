@@ -11,6 +11,7 @@ import (
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/patchbay-dev/patchbay/internal/executor"
 	"github.com/patchbay-dev/patchbay/internal/render"
 	"github.com/patchbay-dev/patchbay/internal/tools"
 	"github.com/patchbay-dev/patchbay/internal/upstream"
@@ -58,9 +59,19 @@ func readOnlyAnnotations(title string) *sdk.ToolAnnotations {
 	return &sdk.ToolAnnotations{Title: title, ReadOnlyHint: true, DestructiveHint: &f, IdempotentHint: true, OpenWorldHint: &t}
 }
 
+// searchFetchOn reports whether the server offers search and fetch: its
+// config asks for them and its filters allow the tools they are made of.
+func searchFetchOn(c *call) bool {
+	if !c.server.Config.SearchFetch {
+		return false
+	}
+	ext, tr := toolFor(c.set, opCallsExtensive), toolFor(c.set, opTranscripts)
+	return ext != nil && tr != nil && c.exec.Allowed(ext) && c.exec.Allowed(tr)
+}
+
 // searchFetchList adds search and fetch to a server's tool list.
 func (h *Handler) searchFetchList(c *call, list []*sdk.Tool) []*sdk.Tool {
-	if !c.server.Config.SearchFetch {
+	if !searchFetchOn(c) {
 		return list
 	}
 	if c.server.Config.HideToolsMissingScopes && len(h.searchFetchMissing(c)) > 0 {
@@ -75,7 +86,7 @@ func (h *Handler) searchFetchMissing(c *call) []string {
 	var missing []string
 	for _, op := range []string{opCallsExtensive, opTranscripts} {
 		if t := toolFor(c.set, op); t != nil {
-			missing = append(missing, missingScopes(c.account.Scopes, t.Scopes)...)
+			missing = append(missing, executor.MissingScopes(c.account.Scopes, t.Scopes)...)
 		}
 	}
 	return missing
@@ -94,12 +105,9 @@ func toolFor(set *tools.Set, op string) *tools.Tool {
 // any other tool.
 func (h *Handler) searchFetch(ctx context.Context, c *call, req *sdk.CallToolRequest) (res sdk.Result, ok bool) {
 	name := req.Params.Name
-	if !c.server.Config.SearchFetch || (name != searchToolName && name != fetchToolName) {
+	if (name != searchToolName && name != fetchToolName) || !searchFetchOn(c) {
 		return nil, false
 	}
-	c.mu.Lock()
-	c.tool = name
-	c.mu.Unlock()
 	var args struct {
 		Query *string `json:"query"`
 		ID    *string `json:"id"`
@@ -116,22 +124,12 @@ func (h *Handler) searchFetch(ctx context.Context, c *call, req *sdk.CallToolReq
 		return h.sfFail(c, req, "invalid", "invalid arguments: id is required", nil), true
 	}
 	ext, tr := toolFor(c.set, opCallsExtensive), toolFor(c.set, opTranscripts)
-	if ext == nil || tr == nil {
-		return h.sfFail(c, req, "error", "this integration has no call tools to search", nil), true
-	}
 	if missing := h.searchFetchMissing(c); len(missing) > 0 {
 		msg := fmt.Sprintf("the %s account %q was not granted the scope this tool needs (%s); reconnect it with that scope", c.account.Integration, c.account.Name, strings.Join(missing, ", "))
 		return h.sfFail(c, req, "error", msg, missing), true
 	}
-	auth, err := h.opts.Auth(ctx, c.account)
-	if err != nil {
-		return h.sfFail(c, req, "error", err.Error(), nil), true
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	stop := context.AfterFunc(c.ctx, cancel)
-	defer stop()
-	sf := &sfCall{h: h, c: c, auth: auth}
+	c.exec.Multi = true // several requests: paced
+	sf := &sfCall{h: h, c: c}
 	var out any
 	var up *upstream.Result
 	if name == searchToolName {
@@ -140,10 +138,10 @@ func (h *Handler) searchFetch(ctx context.Context, c *call, req *sdk.CallToolReq
 		out, up = sf.fetch(ctx, ext, tr, strings.TrimSpace(*args.ID))
 	}
 	if up != nil {
-		c.note("error", up.Status, up.Err, up.RateLimit)
+		c.noteResult(up)
 		return toolResult(req, up), true
 	}
-	c.note("ok", http.StatusOK, "", sf.rateLimit)
+	c.note("ok", "", sf.rateLimit)
 	var text strings.Builder
 	enc := json.NewEncoder(&text)
 	enc.SetEscapeHTML(false) // titles like "Acme <> Initech" stay readable
@@ -154,20 +152,20 @@ func (h *Handler) searchFetch(ctx context.Context, c *call, req *sdk.CallToolReq
 }
 
 func (h *Handler) sfFail(c *call, req *sdk.CallToolRequest, status, msg string, missing []string) *sdk.CallToolResult {
-	c.note(status, 0, msg, nil)
+	c.note(status, msg, nil)
 	return toolResult(req, upstream.Fail(msg, missing))
 }
 
 type sfCall struct {
 	h         *Handler
 	c         *call
-	auth      upstream.Auth
 	rateLimit *upstream.RateLimit
 }
 
-// do runs one upstream call; a failed answer is returned as is.
+// do sends one upstream request through the executor; a failed answer is
+// returned as is.
 func (s *sfCall) do(ctx context.Context, t *tools.Tool, args map[string]any) (map[string]any, *upstream.Result) {
-	res := s.h.opts.Upstream.Call(ctx, s.c.set.Integration, s.c.account.BaseURL, s.auth, t, args)
+	res := s.h.opts.Executor.Do(ctx, s.c.exec, t, args)
 	if res.RateLimit != nil {
 		s.rateLimit = res.RateLimit
 	}
@@ -198,11 +196,15 @@ func (s *sfCall) search(ctx context.Context, ext *tools.Tool, query string) (any
 		started string
 	}
 	var hits []hit
+	var stopped string
 	for page := 0; page < searchPages; page++ {
 		body, fail := s.do(ctx, ext, args)
 		if fail != nil {
-			if len(hits) > 0 && fail.Status == http.StatusTooManyRequests {
-				break // what was found so far beats nothing
+			if len(hits) > 0 && (fail.Status == http.StatusTooManyRequests || executor.Refused(fail)) {
+				// What was found so far beats nothing; the answer says
+				// where the scan stopped and why.
+				stopped = fmt.Sprintf("The search stopped after %d of up to %d pages of calls: %s", page, searchPages, fail.Err)
+				break
 			}
 			return nil, fail
 		}
@@ -225,7 +227,11 @@ func (s *sfCall) search(ctx context.Context, ext *tools.Tool, query string) (any
 	for i := 0; i < len(hits) && i < searchLimit; i++ {
 		results = append(results, hits[i].r)
 	}
-	return map[string]any{"results": results}, nil
+	out := map[string]any{"results": results}
+	if stopped != "" {
+		out["note"] = stopped
+	}
+	return out, nil
 }
 
 func (s *sfCall) fetch(ctx context.Context, ext, tr *tools.Tool, id string) (any, *upstream.Result) {

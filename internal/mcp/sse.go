@@ -70,7 +70,7 @@ func (h *Handler) sessionMiddleware(next sdk.MethodHandler) sdk.MethodHandler {
 		s.mu.Lock()
 		a := s.cur
 		s.mu.Unlock()
-		c := &call{ctx: s.ctx, server: a.server, account: a.account, set: a.set, filter: filterOf(a.server.Config), status: "ok"}
+		c := h.newCall(s.ctx, a)
 		res, err := next(context.WithValue(ctx, callKey{}, c), method, req)
 		env := envelope{Method: method}
 		if p := ss.InitializeParams(); p != nil && p.ClientInfo != nil {
@@ -82,7 +82,10 @@ func (h *Handler) sessionMiddleware(next sdk.MethodHandler) sdk.MethodHandler {
 		if err != nil && c.status == "ok" {
 			c.status, c.errText = "invalid", err.Error()
 		}
-		h.log(ctx, a.server, a.account, env, nil, http.StatusOK, c, start)
+		if h.log(ctx, a.server, a.account, env, nil, http.StatusOK, c, start) != nil {
+			// Nothing runs unrecorded: the client is told it failed.
+			return nil, &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: "the request could not be recorded in the audit log; try again shortly"}
+		}
 		return res, err
 	}
 }

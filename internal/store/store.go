@@ -40,6 +40,25 @@ type Account struct {
 	// Budget is the account's budget when it was read together with the
 	// account (the MCP endpoint's one-query lookup); nil = not read.
 	Budget *Budget
+	// Pace makes Patchbay hold the account's plain tool calls until its
+	// upstream rate allows them, instead of passing the vendor's 429 back.
+	Pace bool
+	// PaceMaxWaitSeconds bounds that hold (0–60); nil = DefaultPaceMaxWait.
+	PaceMaxWaitSeconds *int
+}
+
+// DefaultPaceMaxWait is how long a paced call may be held by default.
+const DefaultPaceMaxWait = 5 * time.Second
+
+// MaxPaceMaxWaitSeconds bounds PaceMaxWaitSeconds.
+const MaxPaceMaxWaitSeconds = 60
+
+// PaceMaxWait is how long a paced call of the account may be held.
+func (a *Account) PaceMaxWait() time.Duration {
+	if a.PaceMaxWaitSeconds == nil {
+		return DefaultPaceMaxWait
+	}
+	return time.Duration(*a.PaceMaxWaitSeconds) * time.Second
 }
 
 // ServerConfig is an MCP server's config as users write it.
@@ -122,6 +141,8 @@ type LogEntry struct {
 	UpstreamStatus int
 	Duration       time.Duration
 	Error          string
+	// UpstreamRequests is how many requests the call sent upstream.
+	UpstreamRequests int
 }
 
 // Session is a signed-in dashboard session; only its token's hash is kept,
@@ -226,6 +247,15 @@ type Store interface {
 	AccountBudget(ctx context.Context, accountID string) (Budget, error)
 	// SetAccountBudget sets an account's budget; a zero budget removes it.
 	SetAccountBudget(ctx context.Context, accountID string, b Budget) error
+
+	// ReservePace schedules one upstream request of the account by the
+	// generic cell rate algorithm: requests interval apart, with bursts of
+	// tolerance/interval+1 allowed. It returns when to send (at or after
+	// now) if that is at most maxWait away, moving the account's schedule
+	// in one atomic write shared by every replica. ok false means the wait
+	// would be longer: nothing is reserved, and slot is the earliest time
+	// a request could be sent.
+	ReservePace(ctx context.Context, accountID string, now time.Time, interval, tolerance, maxWait time.Duration) (slot time.Time, ok bool, err error)
 
 	// OAuth authorization server: the clients, codes, grants and tokens
 	// of MCP clients authorized to Patchbay itself (internal/oauth).

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/patchbay-dev/patchbay/internal/api"
 	"github.com/patchbay-dev/patchbay/internal/connect"
@@ -26,6 +27,8 @@ type accountView struct {
 	// BudgetText is the account's budget and its use ("" without one);
 	// BudgetPerMinute and BudgetPerDay its fields as the form shows them.
 	BudgetText, BudgetPerMinute, BudgetPerDay string
+	// PaceWait is the longest a paced call waits, in seconds.
+	PaceWait int
 }
 
 func (h *Handler) accountView(r *http.Request, a *store.Account) (*accountView, error) {
@@ -34,7 +37,8 @@ func (h *Handler) accountView(r *http.Request, a *store.Account) (*accountView, 
 		return nil, err
 	}
 	v := &accountView{Account: a, Title: a.Integration, Servers: len(servers),
-		AccessKey: a.Credentials.Type != credentials.TypeOAuth2, NeedsReauth: a.Status == store.StatusNeedsReauth, ScopesKnown: a.Scopes != nil}
+		AccessKey: a.Credentials.Type != credentials.TypeOAuth2, NeedsReauth: a.Status == store.StatusNeedsReauth, ScopesKnown: a.Scopes != nil,
+		PaceWait: int(a.PaceMaxWait() / time.Second)}
 	if set, err := h.svc.ToolSet(a.Integration); err == nil && set.Integration.Title != "" {
 		v.Title = set.Integration.Title
 	}

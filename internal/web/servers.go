@@ -106,13 +106,7 @@ func (h *Handler) setAccountBudget(w http.ResponseWriter, r *http.Request, s *se
 	b, err := parseBudget(r.PostFormValue("budget_per_minute"), r.PostFormValue("budget_per_day"))
 	var ae *api.Error
 	if errors.As(err, &ae) {
-		d, derr := h.serversData(r, a, newServerForm())
-		if derr != nil {
-			return derr
-		}
-		d.BudgetRefused = true
-		h.render(w, r, ae.Status, "servers", &page{Title: a.Name + ": MCP servers", CSRF: s.csrf, SignedIn: true, Nav: "accounts", Error: formMessage(ae), Data: d})
-		return nil
+		return h.refuseAccountForm(w, r, s, a, ae, func(d *serversData) { d.BudgetRefused = true })
 	}
 	if b == nil {
 		b = &store.Budget{} // removes it
@@ -121,6 +115,46 @@ func (h *Handler) setAccountBudget(w http.ResponseWriter, r *http.Request, s *se
 		return err
 	}
 	http.Redirect(w, r, "/ui/accounts/"+a.ID+"/servers?done=budget", http.StatusSeeOther)
+	return nil
+}
+
+// refuseAccountForm shows the servers page again with an account form's
+// refusal, that form opened (by open) for the fix.
+func (h *Handler) refuseAccountForm(w http.ResponseWriter, r *http.Request, s *session, a *store.Account, ae *api.Error, open func(*serversData)) error {
+	d, err := h.serversData(r, a, newServerForm())
+	if err != nil {
+		return err
+	}
+	open(d)
+	h.render(w, r, ae.Status, "servers", &page{Title: a.Name + ": MCP servers", CSRF: s.csrf, SignedIn: true, Nav: "accounts", Error: formMessage(ae), Data: d})
+	return nil
+}
+
+// setAccountPace saves the account's pacing of plain tool calls, through
+// the admin API's service (the same validation as PATCH).
+func (h *Handler) setAccountPace(w http.ResponseWriter, r *http.Request, s *session) error {
+	a, err := h.account(r)
+	if err != nil {
+		return err
+	}
+	on := r.PostFormValue("pace") == "on"
+	p := api.Pace{On: &on}
+	if t := strings.TrimSpace(r.PostFormValue("pace_max_wait_seconds")); t != "" {
+		n, err := strconv.Atoi(t)
+		if err != nil {
+			n = -1 // refused below, with the service's message
+		}
+		p.MaxWaitSeconds = &n
+	}
+	err = h.svc.UpdateAccount(r.Context(), a, api.AccountChanges{Pace: p})
+	var ae *api.Error
+	if errors.As(err, &ae) {
+		return h.refuseAccountForm(w, r, s, a, ae, func(d *serversData) { d.PaceRefused = true })
+	}
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/ui/accounts/"+a.ID+"/servers?done=pace", http.StatusSeeOther)
 	return nil
 }
 
@@ -258,6 +292,8 @@ type serversData struct {
 	Editing    *store.Server
 	// BudgetRefused opens the account budget form, whose input was refused.
 	BudgetRefused bool
+	// PaceRefused opens the account pace form, whose input was refused.
+	PaceRefused bool
 }
 
 func (h *Handler) tagsOf(a *store.Account) []string {

@@ -130,6 +130,7 @@ func (h *Handler) routes() {
 	m.Handle("POST /ui/accounts/{id}/servers/{sid}", h.authed(h.editServer))
 	m.Handle("POST /ui/accounts/{id}/servers/{sid}/revoke", h.authed(h.revokeServer))
 	m.Handle("POST /ui/accounts/{id}/budget", h.authed(h.setAccountBudget))
+	m.Handle("POST /ui/accounts/{id}/pace", h.authed(h.setAccountPace))
 
 	m.Handle("GET /ui/accounts/{id}/tools", h.authed(h.toolsPage))
 	m.Handle("GET /ui/accounts/{id}/activity", h.authed(h.activityPage))
@@ -334,6 +335,7 @@ var notices = map[string]string{
 	"reconnected": "Account reconnected with the new credentials.",
 	"saved":       "MCP server saved.",
 	"budget":      "Account budget saved.",
+	"pace":        "Account pacing saved.",
 	"revoked":     "MCP server revoked: its URL no longer works.",
 	"deleted":     "Integrated account deleted, with its MCP servers.",
 	"password":    "Admin password saved.",

@@ -23,8 +23,8 @@ import (
 // maxLogBatch bounds one transaction; more queued entries go in the next.
 const maxLogBatch = 256
 
-const insertLogSQL = `INSERT INTO log_entries (created_at, server_id, account_id, rpc_method, tool, client_name, client_version, status, http_status, upstream_status, duration_us, error)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`
+const insertLogSQL = `INSERT INTO log_entries (created_at, server_id, account_id, rpc_method, tool, client_name, client_version, status, http_status, upstream_status, duration_us, error, upstream_requests)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`
 
 type logQueue struct {
 	mu      sync.Mutex
@@ -111,7 +111,7 @@ func (s *DB) insertLogs(ctx context.Context, batch []*logWait) {
 
 func insertLog(ctx context.Context, st *sql.Stmt, e *store.LogEntry) error {
 	return st.QueryRowContext(ctx, ms(e.Time), e.ServerID, e.AccountID, e.RPCMethod, e.Tool, e.ClientName, e.ClientVersion, e.Status,
-		e.HTTPStatus, e.UpstreamStatus, e.Duration.Microseconds(), e.Error).Scan(&e.ID)
+		e.HTTPStatus, e.UpstreamStatus, e.Duration.Microseconds(), e.Error, e.UpstreamRequests).Scan(&e.ID)
 }
 
 // insertLogGroup writes batch in one transaction, all or nothing.

@@ -185,6 +185,21 @@ CREATE INDEX oauth_tokens_grant ON oauth_tokens (grant_id);
 CREATE INDEX oauth_tokens_expires ON oauth_tokens (expires_at);
 `,
 	},
+	{
+		// The executor: how many upstream requests each logged call made;
+		// account pacing settings; and each paced account's next free
+		// upstream request slot, shared by every replica.
+		version: 7,
+		sql: `
+ALTER TABLE log_entries ADD COLUMN upstream_requests INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE integrated_accounts ADD COLUMN pace INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE integrated_accounts ADD COLUMN pace_max_wait_seconds INTEGER;
+CREATE TABLE pace_slots (
+	account_id TEXT PRIMARY KEY,
+	next_at_us BIGINT NOT NULL
+);
+`,
+	},
 }
 
 func init() {

@@ -135,13 +135,35 @@ func fromNullMS(v sql.NullInt64) *time.Time {
 	return &t
 }
 
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func intPtr(p *int) sql.NullInt64 {
+	if p == nil {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: int64(*p), Valid: true}
+}
+
+func fromNullInt(v sql.NullInt64) *int {
+	if !v.Valid {
+		return nil
+	}
+	n := int(v.Int64)
+	return &n
+}
+
 func now() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
 
 func newID() string { return uuid.NewString() }
 
 // ---- accounts ----
 
-const accountCols = `id, integration, name, base_url, status, scopes, external_id, credentials, created_at, updated_at`
+const accountCols = `id, integration, name, base_url, status, scopes, external_id, credentials, created_at, updated_at, pace, pace_max_wait_seconds`
 
 func (s *DB) sealCredentials(c credentials.Upstream) (string, error) {
 	b, err := json.Marshal(c)
@@ -198,8 +220,8 @@ func (s *DB) CreateAccount(ctx context.Context, a *store.Account) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.exec(ctx, `INSERT INTO integrated_accounts (`+accountCols+`) VALUES (?,?,?,?,?,?,?,?,?,?)`,
-		a.ID, a.Integration, a.Name, a.BaseURL, a.Status, encodeList(a.Scopes), a.ExternalID, creds, ms(a.CreatedAt), ms(a.UpdatedAt))
+	_, err = s.exec(ctx, `INSERT INTO integrated_accounts (`+accountCols+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
+		a.ID, a.Integration, a.Name, a.BaseURL, a.Status, encodeList(a.Scopes), a.ExternalID, creds, ms(a.CreatedAt), ms(a.UpdatedAt), boolInt(a.Pace), intPtr(a.PaceMaxWaitSeconds))
 	return s.dialect.mapErr(err)
 }
 
@@ -209,8 +231,9 @@ func (s *DB) scanAccount(r scanner) (*store.Account, error) {
 	var a store.Account
 	var scopes sql.NullString
 	var creds string
-	var created, updated int64
-	if err := r.Scan(&a.ID, &a.Integration, &a.Name, &a.BaseURL, &a.Status, &scopes, &a.ExternalID, &creds, &created, &updated); err != nil {
+	var created, updated, pace int64
+	var paceWait sql.NullInt64
+	if err := r.Scan(&a.ID, &a.Integration, &a.Name, &a.BaseURL, &a.Status, &scopes, &a.ExternalID, &creds, &created, &updated, &pace, &paceWait); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, store.ErrNotFound
 		}
@@ -218,6 +241,7 @@ func (s *DB) scanAccount(r scanner) (*store.Account, error) {
 	}
 	a.Scopes = decodeList(scopes)
 	a.CreatedAt, a.UpdatedAt = fromMS(created), fromMS(updated)
+	a.Pace, a.PaceMaxWaitSeconds = pace != 0, fromNullInt(paceWait)
 	c, err := s.openCredentials(creds)
 	if err != nil {
 		return nil, fmt.Errorf("account %s: %w", a.ID, err)
@@ -253,8 +277,8 @@ func (s *DB) UpdateAccount(ctx context.Context, a *store.Account) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.exec(ctx, `UPDATE integrated_accounts SET name = ?, base_url = ?, status = ?, scopes = ?, external_id = ?, credentials = ?, updated_at = ? WHERE id = ?`,
-		a.Name, a.BaseURL, a.Status, encodeList(a.Scopes), a.ExternalID, creds, ms(a.UpdatedAt), a.ID)
+	res, err := s.exec(ctx, `UPDATE integrated_accounts SET name = ?, base_url = ?, status = ?, scopes = ?, external_id = ?, credentials = ?, updated_at = ?, pace = ?, pace_max_wait_seconds = ? WHERE id = ?`,
+		a.Name, a.BaseURL, a.Status, encodeList(a.Scopes), a.ExternalID, creds, ms(a.UpdatedAt), boolInt(a.Pace), intPtr(a.PaceMaxWaitSeconds), a.ID)
 	return affected(res, s.dialect.mapErr(err))
 }
 
@@ -269,6 +293,9 @@ func (s *DB) DeleteAccount(ctx context.Context, id string) (int, error) {
 		return 0, err
 	}
 	n, _ := res.RowsAffected()
+	if _, err := tx.ExecContext(ctx, s.dialect.rebind(`DELETE FROM pace_slots WHERE account_id = ?`), id); err != nil {
+		return 0, err
+	}
 	res, err = tx.ExecContext(ctx, s.dialect.rebind(`DELETE FROM integrated_accounts WHERE id = ?`), id)
 	if err := affected(res, err); err != nil {
 		return 0, err
@@ -348,16 +375,17 @@ func (s *DB) ServerAccountByTokenHash(ctx context.Context, hash string) (*store.
 	var exp sql.NullInt64
 	var scopes sql.NullString
 	var created, updated, aCreated, aUpdated int64
-	var perMinute, perDay sql.NullInt64
+	var perMinute, perDay, paceWait sql.NullInt64
+	var pace int64
 	err := s.hotRow(ctx, `SELECT s.id, s.account_id, s.name, s.config, s.token_hash, s.expires_at, s.created_at, s.updated_at,
 		a.id, a.integration, a.name, a.base_url, a.status, a.scopes, a.external_id, a.credentials, a.created_at, a.updated_at,
-		b.per_minute, b.per_day
+		a.pace, a.pace_max_wait_seconds, b.per_minute, b.per_day
 		FROM mcp_servers s JOIN integrated_accounts a ON a.id = s.account_id
 		LEFT JOIN quota_budgets b ON b.scope = 'account:' || a.id
 		WHERE s.token_hash = ?`, hash).Scan(
 		&srv.ID, &srv.AccountID, &srv.Name, &cfg, &srv.TokenHash, &exp, &created, &updated,
 		&a.ID, &a.Integration, &a.Name, &a.BaseURL, &a.Status, &scopes, &a.ExternalID, &creds, &aCreated, &aUpdated,
-		&perMinute, &perDay)
+		&pace, &paceWait, &perMinute, &perDay)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, store.ErrNotFound
 	}
@@ -372,6 +400,7 @@ func (s *DB) ServerAccountByTokenHash(ctx context.Context, hash string) (*store.
 	a.Scopes = decodeList(scopes)
 	a.CreatedAt, a.UpdatedAt = fromMS(aCreated), fromMS(aUpdated)
 	a.Budget = &store.Budget{PerMinute: int(perMinute.Int64), PerDay: int(perDay.Int64)}
+	a.Pace, a.PaceMaxWaitSeconds = pace != 0, fromNullInt(paceWait)
 	if a.Credentials, err = s.openCredentials(creds); err != nil {
 		return nil, nil, fmt.Errorf("account %s: %w", a.ID, err)
 	}
@@ -501,7 +530,7 @@ func (s *DB) ListLogs(ctx context.Context, f store.LogFilter) ([]*store.LogEntry
 		limit = 100
 	}
 	limit = min(limit, 1000)
-	q := `SELECT id, created_at, server_id, account_id, rpc_method, tool, client_name, client_version, status, http_status, upstream_status, duration_us, error FROM log_entries`
+	q := `SELECT id, created_at, server_id, account_id, rpc_method, tool, client_name, client_version, status, http_status, upstream_status, duration_us, error, upstream_requests FROM log_entries`
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -516,7 +545,7 @@ func (s *DB) ListLogs(ctx context.Context, f store.LogFilter) ([]*store.LogEntry
 		var e store.LogEntry
 		var created, dur int64
 		if err := rows.Scan(&e.ID, &created, &e.ServerID, &e.AccountID, &e.RPCMethod, &e.Tool, &e.ClientName, &e.ClientVersion,
-			&e.Status, &e.HTTPStatus, &e.UpstreamStatus, &dur, &e.Error); err != nil {
+			&e.Status, &e.HTTPStatus, &e.UpstreamStatus, &dur, &e.Error, &e.UpstreamRequests); err != nil {
 			return nil, err
 		}
 		e.Time = fromMS(created)

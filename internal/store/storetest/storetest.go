@@ -40,6 +40,10 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"QuotaSpend", testQuotaSpend},
 		{"QuotaConcurrent", testQuotaConcurrent},
 		{"AccountBudget", testAccountBudget},
+		{"AccountPace", testAccountPace},
+		{"LogUpstreamRequests", testLogUpstreamRequests},
+		{"PaceSchedule", testPaceSchedule},
+		{"PaceConcurrent", testPaceConcurrent},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

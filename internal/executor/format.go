@@ -1,10 +1,9 @@
-package mcp
+package executor
 
 import (
 	"context"
+	"errors"
 	"fmt"
-
-	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/patchbay-dev/patchbay/internal/integration"
 	"github.com/patchbay-dev/patchbay/internal/render"
@@ -12,17 +11,17 @@ import (
 	"github.com/patchbay-dev/patchbay/internal/upstream"
 )
 
-// renderFormat turns a successful list answer into the asked-for format.
+// Render turns a successful list answer into the asked-for format.
 // A speaker lookup that fails leaves speaker ids in place and says so,
 // rather than failing an answer that already arrived.
-func (h *Handler) renderFormat(ctx context.Context, c *call, auth upstream.Auth, f integration.Format, res *upstream.Result) string {
+func (e *Executor) Render(ctx context.Context, c *Call, f integration.Format, res *upstream.Result) string {
 	body, _ := res.Value().(map[string]any)
 	items, _ := body["result"].([]any)
 	var note string
 	speakers := render.Speakers{}
 	if f.Speakers != nil && len(items) > 0 {
 		var err error
-		speakers, err = h.lookupSpeakers(ctx, c, auth, f.Speakers, items)
+		speakers, err = e.lookupSpeakers(ctx, c, f.Speakers, items)
 		if err != nil {
 			note = "Note: speaker names could not be looked up (" + err.Error() + "); speakers are shown by id.\n"
 		}
@@ -43,20 +42,18 @@ func (h *Handler) renderFormat(ctx context.Context, c *call, auth upstream.Auth,
 	return note + out
 }
 
-// lookupSpeakers makes the one extra upstream call that maps speaker ids
-// to people for the items' ids.
-func (h *Handler) lookupSpeakers(ctx context.Context, c *call, auth upstream.Auth, src *integration.SpeakerSource, items []any) (render.Speakers, error) {
+// lookupSpeakers makes the one extra upstream request that maps speaker ids
+// to people for the items' ids, through the executor like any other (its
+// filters, scopes, budget and pace apply).
+func (e *Executor) lookupSpeakers(ctx context.Context, c *Call, src *integration.SpeakerSource, items []any) (render.Speakers, error) {
 	var t *tools.Tool
-	for _, cand := range c.set.Tools {
+	for _, cand := range c.Set.Tools {
 		if cand.Operation.ID == src.Operation {
 			t = cand
 		}
 	}
 	if t == nil {
 		return nil, fmt.Errorf("no tool for %s", src.Operation)
-	}
-	if missing := missingScopes(c.account.Scopes, t.Scopes); len(missing) > 0 {
-		return nil, fmt.Errorf("the account lacks scope %v", missing)
 	}
 	var ids []any
 	for _, it := range items {
@@ -68,20 +65,14 @@ func (h *Handler) lookupSpeakers(ctx context.Context, c *call, auth upstream.Aut
 	for k, v := range src.Arguments {
 		args[k] = v
 	}
-	res := h.opts.Upstream.Call(ctx, c.set.Integration, c.account.BaseURL, auth, t, args)
-	if res.IsError {
+	res := e.Do(ctx, c, t, args)
+	switch {
+	case res.IsError && res.Status == 0:
+		return nil, errors.New(res.Err) // not sent: a filter, scope or budget said no
+	case res.IsError:
 		return nil, fmt.Errorf("upstream answered %d", res.Status)
 	}
 	body, _ := res.Value().(map[string]any)
 	calls, _ := body["result"].([]any)
 	return render.SpeakersFromCalls(calls), nil
-}
-
-func textResult(req *sdk.CallToolRequest, text string) *sdk.CallToolResult {
-	var out sdk.CallToolResult
-	if req.ProtocolVersion() >= protocol20260728 {
-		out = completeResult
-	}
-	out.Content = []sdk.Content{&sdk.TextContent{Text: text}}
-	return &out
 }

@@ -1,4 +1,4 @@
-package mcp
+package executor
 
 import (
 	"context"
@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
-
 	"github.com/patchbay-dev/patchbay/internal/tools"
 	"github.com/patchbay-dev/patchbay/internal/upstream"
 )
@@ -17,10 +15,16 @@ import (
 // DefaultPollInterval is how often a composite tool checks on the work.
 const DefaultPollInterval = 2 * time.Second
 
-// runComposite starts the work, then polls until it is done, failed, or
-// the wait runs out, and answers which — never "done" for work that is
-// only accepted. Progress notifications go to clients that asked for them.
-func (h *Handler) runComposite(ctx context.Context, c *call, req *sdk.CallToolRequest, auth upstream.Auth, t *tools.Tool, args map[string]any) *upstream.Result {
+// Progress hears a composite's progress while it waits: the poll's number
+// and what it found.
+type Progress func(ctx context.Context, n int, msg string)
+
+// RunComposite starts a composite's work, then polls until it is done,
+// failed, or the wait runs out, and answers which — never "done" for work
+// that is only accepted. Every start and poll is one request through Do:
+// charged, paced and counted; a poll refused by a budget ends the wait and
+// says so. progress (optional) hears each poll that finds the work going on.
+func (e *Executor) RunComposite(ctx context.Context, c *Call, t *tools.Tool, args map[string]any, progress Progress) *upstream.Result {
 	comp := t.Composite
 	wait := time.Duration(comp.Def.WaitSeconds) * time.Second
 	if v, ok := args[tools.WaitArg]; ok {
@@ -30,7 +34,8 @@ func (h *Handler) runComposite(ctx context.Context, c *call, req *sdk.CallToolRe
 	}
 	delete(args, tools.WaitArg)
 
-	start := h.opts.Upstream.Call(ctx, c.set.Integration, c.account.BaseURL, auth, comp.Start, args)
+	c.Multi = true // several requests: each paced
+	start := e.Do(ctx, c, comp.Start, args)
 	if start.IsError {
 		return start // nothing was started: the error says why
 	}
@@ -38,15 +43,19 @@ func (h *Handler) runComposite(ctx context.Context, c *call, req *sdk.CallToolRe
 	if err != nil {
 		return upstream.Fail(fmt.Sprintf("%s was accepted, but its answer lacks %v, so it cannot be followed; its answer: %v", comp.Start.Name, err, start.Value()), nil)
 	}
-	interval := h.opts.PollInterval
+	interval := e.opts.PollInterval
 	if interval <= 0 {
 		interval = DefaultPollInterval
 	}
-	progress := req.Params.GetProgressToken()
 	deadline := time.Now().Add(wait)
 	var last *upstream.Result
 	for i := 1; ; i++ {
-		last = h.opts.Upstream.Call(ctx, c.set.Integration, c.account.BaseURL, auth, comp.Poll, pollArgs)
+		last = e.Do(ctx, c, comp.Poll, pollArgs)
+		if Refused(last) {
+			return &upstream.Result{Body: map[string]any{"status": "unknown", "started": start.Value(), "poll_error": last.Value(),
+				"message": fmt.Sprintf("%s was accepted, but checking on it stopped: %s Check again later with %s and arguments %v.", comp.Start.Name, last.Err, comp.Poll.Name, pollArgs)},
+				IsError: true, RateLimit: last.RateLimit, Err: last.Err}
+		}
 		state, status := classify(comp, last)
 		switch state {
 		case "done":
@@ -61,10 +70,7 @@ func (h *Handler) runComposite(ctx context.Context, c *call, req *sdk.CallToolRe
 			return last
 		}
 		if progress != nil {
-			_ = req.Session.NotifyProgress(ctx, &sdk.ProgressNotificationParams{
-				ProgressToken: progress, Progress: float64(i),
-				Message: fmt.Sprintf("waiting for %s: %s", comp.Start.Name, status),
-			})
+			progress(ctx, i, fmt.Sprintf("waiting for %s: %s", comp.Start.Name, status))
 		}
 		if !time.Now().Add(interval).Before(deadline) {
 			break
