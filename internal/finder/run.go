@@ -1,0 +1,565 @@
+package finder
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/patchbay-dev/patchbay/internal/upstream"
+)
+
+// Fetch makes one upstream request: the named tool with its arguments.
+// The executor gives it, so that filters, budgets and pacing hold for
+// every page a finder reads.
+type Fetch func(ctx context.Context, tool string, args map[string]any) *upstream.Result
+
+// Answer is what a finder answers.
+type Answer struct {
+	Matches []map[string]any `json:"matches"`
+	// Complete is true when the whole range (or listing) was examined and
+	// every match is in Matches; otherwise NextCursor resumes at the first
+	// item not examined or not answered.
+	Complete   bool    `json:"complete"`
+	Scanned    Scanned `json:"scanned"`
+	NextCursor *string `json:"next_cursor"`
+	// Stopped says why an incomplete scan stopped early.
+	Stopped string `json:"stopped,omitempty"`
+	// RateLimit is set when the scan stopped on an upstream 429 or a
+	// budget, for the caller to back off by.
+	RateLimit *upstream.RateLimit `json:"-"`
+	Status    int                 `json:"-"` // the last upstream status
+}
+
+// Scanned says what a finder examined for this answer.
+type Scanned struct {
+	From             string `json:"from,omitempty"`
+	To               string `json:"to,omitempty"`
+	Items            int    `json:"items"`
+	UpstreamRequests int    `json:"upstream_requests"`
+}
+
+// ArgError is a caller's mistake in a finder's arguments.
+type ArgError struct{ Msg string }
+
+func (e *ArgError) Error() string { return e.Msg }
+
+func argErr(format string, a ...any) error { return &ArgError{Msg: fmt.Sprintf(format, a...)} }
+
+// cursor is where a scan resumes: in a dated scan the end of the window
+// to read next and how many of its items (newest first) were examined; in
+// a listing, the upstream cursor of the page to read next and how many of
+// its items were examined. Bound to the arguments by Hash.
+type cursor struct {
+	End      int64  `json:"e,omitempty"`
+	Upstream string `json:"u,omitempty"`
+	Skip     int    `json:"s,omitempty"`
+	Hash     string `json:"h"`
+}
+
+type query struct {
+	words map[string]string // param name -> normalized words
+	flags map[string]bool   // boolean params given
+	from  time.Time
+	to    time.Time
+	limit int
+	hash  string
+	cur   *cursor
+}
+
+// Run answers one call of the finder with arguments args at time now.
+// An *ArgError is the caller's to fix; the Answer carries every other
+// outcome, including an upstream refusal part way.
+func (d *Def) Run(ctx context.Context, fetch Fetch, args map[string]any, now time.Time) (*Answer, error) {
+	q, err := d.parseArgs(args, now)
+	if err != nil {
+		return nil, err
+	}
+	s := &scan{def: d, q: q, fetch: fetch, ans: &Answer{Matches: []map[string]any{}}, seen: map[string]bool{}}
+	if d.Scan.Dated() {
+		s.dated(ctx)
+	} else {
+		s.listing(ctx)
+	}
+	return s.ans, nil
+}
+
+func (d *Def) parseArgs(args map[string]any, now time.Time) (*query, error) {
+	q := &query{words: map[string]string{}, flags: map[string]bool{}, limit: d.Limit}
+	known := map[string]*Param{}
+	for i := range d.Params {
+		known[d.Params[i].Name] = &d.Params[i]
+	}
+	bound := map[string]any{}
+	for k, v := range args {
+		switch k {
+		case ArgCursor, ArgLimit:
+			continue
+		case ArgFrom, ArgTo:
+			if !d.Scan.Dated() {
+				return nil, argErr("unknown argument %q", k)
+			}
+			bound[k] = v
+			continue
+		}
+		p, ok := known[k]
+		if !ok {
+			return nil, argErr("unknown argument %q; this tool takes %s", k, strings.Join(d.argNames(), ", "))
+		}
+		bound[k] = v
+		if p.Match == MatchBoolean {
+			b, ok := v.(bool)
+			if !ok {
+				return nil, argErr("%s must be true or false", k)
+			}
+			q.flags[k] = b
+			continue
+		}
+		str, ok := v.(string)
+		if !ok {
+			return nil, argErr("%s must be a string", k)
+		}
+		if w := normalize(str); w != "" {
+			if len(p.Enum) > 0 && !slices.ContainsFunc(p.Enum, func(e string) bool { return normalize(e) == w }) {
+				return nil, argErr("%s must be one of %s", k, strings.Join(p.Enum, ", "))
+			}
+			q.words[k] = w
+		}
+	}
+	if v, ok := args[ArgLimit]; ok {
+		n, ok := wholeNumber(v)
+		if !ok || n < 1 || n > 100 {
+			return nil, argErr("limit must be a whole number from 1 to 100")
+		}
+		q.limit = n
+	}
+	if d.Scan.Dated() {
+		if err := d.parseRange(q, args, now); err != nil {
+			return nil, err
+		}
+	}
+	q.hash = hashArgs(d.Name, bound)
+	if v, ok := args[ArgCursor]; ok {
+		str, _ := v.(string)
+		c, err := decodeCursor(str)
+		if err != nil || c.Hash != q.hash {
+			return nil, argErr("next_cursor does not belong to these arguments: pass it with exactly the arguments of the answer that gave it")
+		}
+		q.cur = c
+	}
+	return q, nil
+}
+
+func (d *Def) argNames() []string {
+	var names []string
+	for _, p := range d.Params {
+		names = append(names, p.Name)
+	}
+	if d.Scan.Dated() {
+		names = append(names, ArgFrom, ArgTo)
+	}
+	return append(names, ArgLimit, ArgCursor)
+}
+
+func (d *Def) parseRange(q *query, args map[string]any, now time.Time) error {
+	var err error
+	q.to = now.UTC()
+	if v, ok := args[ArgTo]; ok {
+		if q.to, err = parseWhen(v); err != nil {
+			return argErr("to: %v", err)
+		}
+	}
+	q.from = q.to.AddDate(0, 0, -d.Scan.DefaultDays)
+	if v, ok := args[ArgFrom]; ok {
+		if q.from, err = parseWhen(v); err != nil {
+			return argErr("from: %v", err)
+		}
+	}
+	if !q.from.Before(q.to) {
+		return argErr("from must be before to")
+	}
+	if q.to.Sub(q.from) > time.Duration(d.Scan.MaxDays)*24*time.Hour {
+		return argErr("the range is longer than %d days; narrow it", d.Scan.MaxDays)
+	}
+	return nil
+}
+
+func parseWhen(v any) (time.Time, error) {
+	s, ok := v.(string)
+	if !ok {
+		return time.Time{}, fmt.Errorf("must be a date or date-time string")
+	}
+	for _, layout := range []string{time.RFC3339, "2006-01-02"} {
+		if t, err := time.Parse(layout, strings.TrimSpace(s)); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q is not a date (2026-10-01) or ISO-8601 date-time (2026-10-01T09:00:00Z)", s)
+}
+
+func wholeNumber(v any) (int, bool) {
+	switch n := v.(type) {
+	case json.Number:
+		i, err := n.Int64()
+		return int(i), err == nil
+	case float64:
+		return int(n), n == float64(int(n))
+	case int:
+		return n, true
+	}
+	return 0, false
+}
+
+// hashArgs binds a cursor to the finder and the arguments that shape the
+// scan; the limit may change between pages.
+func hashArgs(name string, bound map[string]any) string {
+	b, _ := json.Marshal(bound) // map keys are sorted: a stable encoding
+	sum := sha256.Sum256(append([]byte(name+"\x00"), b...))
+	return base64.RawURLEncoding.EncodeToString(sum[:9])
+}
+
+func decodeCursor(s string) (*cursor, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(raw) > 4096 {
+		return nil, fmt.Errorf("bad cursor")
+	}
+	var c cursor
+	if err := json.Unmarshal(raw, &c); err != nil || c.Skip < 0 {
+		return nil, fmt.Errorf("bad cursor")
+	}
+	return &c, nil
+}
+
+func (c cursor) encode() *string {
+	b, _ := json.Marshal(c)
+	s := base64.RawURLEncoding.EncodeToString(b)
+	return &s
+}
+
+// normalize lower-cases and folds spacing, for matching.
+func normalize(s string) string { return strings.Join(strings.Fields(strings.ToLower(s)), " ") }
+
+// scan is one Run's state.
+type scan struct {
+	def   *Def
+	q     *query
+	fetch Fetch
+	ans   *Answer
+	seen  map[string]bool // unit keys answered (with Each)
+}
+
+// page reads one page of the scanned tool; ok is false when the scan must
+// stop (the answer then says why).
+func (s *scan) page(ctx context.Context, extra map[string]any, upCursor string) (items []any, next string, ok bool) {
+	args := maps.Clone(s.def.Scan.Arguments)
+	if args == nil {
+		args = map[string]any{}
+	}
+	maps.Copy(args, extra)
+	if upCursor != "" {
+		args[ArgCursor] = upCursor
+	}
+	s.ans.Scanned.UpstreamRequests++
+	res := s.fetch(ctx, s.def.Scan.Tool, args)
+	s.ans.Status = res.Status
+	if res.IsError {
+		s.ans.Stopped = stopReason(res)
+		s.ans.RateLimit = res.RateLimit
+		return nil, "", false
+	}
+	body, _ := res.Value().(map[string]any)
+	items, _ = body["result"].([]any)
+	next, _ = body["next_cursor"].(string)
+	return items, next, true
+}
+
+func stopReason(res *upstream.Result) string {
+	msg := res.Err
+	if msg == "" {
+		msg = "the upstream request failed"
+	}
+	if res.Status == 429 {
+		return "rate limited (HTTP 429): " + msg + "; the matches found so far are answered, and next_cursor goes on from there once the limit resets"
+	}
+	if res.Status != 0 {
+		return fmt.Sprintf("upstream answered HTTP %d: %s", res.Status, msg)
+	}
+	return msg
+}
+
+// dated reads the range backwards, a window at a time.
+func (s *scan) dated(ctx context.Context) {
+	sc, q := &s.def.Scan, s.q
+	window := time.Duration(sc.WindowDays) * 24 * time.Hour
+	end, skip := q.to, 0
+	if q.cur != nil {
+		end, skip = time.Unix(q.cur.End, 0).UTC(), q.cur.Skip
+	}
+	s.ans.Scanned.To = end.Format(time.RFC3339)
+	defer func() {
+		if s.ans.Scanned.From == "" {
+			s.ans.Scanned.From = s.ans.Scanned.To
+		}
+	}()
+	for end.After(q.from) {
+		if s.ans.Scanned.UpstreamRequests >= sc.MaxRequests {
+			s.ans.Scanned.From = end.Format(time.RFC3339)
+			s.stopAt(cursor{End: end.Unix()}, fmt.Sprintf("this answer's scan reached its %d upstream requests", sc.MaxRequests))
+			return
+		}
+		start := end.Add(-window)
+		if start.Before(q.from) {
+			start = q.from
+		}
+		items, ok := s.window(ctx, start, end)
+		if !ok {
+			s.ans.NextCursor = cursor{End: end.Unix(), Skip: skip, Hash: q.hash}.encode()
+			return
+		}
+		for i := skip; i < len(items); i++ {
+			if len(s.ans.Matches) >= q.limit {
+				s.ans.NextCursor = cursor{End: end.Unix(), Skip: i, Hash: q.hash}.encode()
+				s.ans.Stopped = fmt.Sprintf("the answer holds its limit of %d matches", q.limit)
+				if i > skip {
+					s.ans.Scanned.From = sc.time.first(items[i-1])
+				}
+				return
+			}
+			s.ans.Scanned.Items++
+			s.examine(items[i], nil)
+		}
+		s.ans.Scanned.From = start.Format(time.RFC3339)
+		end, skip = start, 0
+	}
+	s.ans.Complete = true
+}
+
+func (s *scan) stopAt(c cursor, why string) {
+	c.Hash = s.q.hash
+	s.ans.NextCursor = c.encode()
+	s.ans.Stopped = why
+}
+
+// window reads every page of [start, end) and sorts it newest first.
+func (s *scan) window(ctx context.Context, start, end time.Time) ([]any, bool) {
+	sc := &s.def.Scan
+	bounds := map[string]any{sc.From: start.Format(time.RFC3339), sc.To: end.Format(time.RFC3339)}
+	var all []any
+	up := ""
+	for {
+		items, next, ok := s.page(ctx, bounds, up)
+		if !ok {
+			return nil, false
+		}
+		all = append(all, items...)
+		if next == "" {
+			break
+		}
+		if s.ans.Scanned.UpstreamRequests >= sc.MaxRequests+10 {
+			// One window larger than a whole answer's allowance: answer
+			// what is known rather than spend without end.
+			s.ans.Stopped = "one window of the range holds more items than one answer may read; narrow the range"
+			return nil, false
+		}
+		up = next
+	}
+	at := make([]time.Time, len(all))
+	for i, it := range all {
+		at[i], _ = time.Parse(time.RFC3339, sc.time.first(it))
+	}
+	idx := make([]int, len(all))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return at[idx[a]].After(at[idx[b]]) })
+	out := make([]any, len(all))
+	for i, j := range idx {
+		out[i] = all[j]
+	}
+	return out, true
+}
+
+// listing reads the whole listing in the vendor's order, then matches:
+// a param with a ref needs every unit at hand.
+func (s *scan) listing(ctx context.Context) {
+	sc, q := &s.def.Scan, s.q
+	type pageItems struct {
+		cursor string // the upstream cursor that read this page
+		items  []any
+	}
+	var pages []pageItems
+	up, skip := "", 0
+	if q.cur != nil {
+		up, skip = q.cur.Upstream, q.cur.Skip
+	}
+	for {
+		items, next, ok := s.page(ctx, nil, up)
+		if !ok {
+			s.ans.NextCursor = cursor{Upstream: up, Hash: q.hash}.encode()
+			break
+		}
+		pages = append(pages, pageItems{up, items})
+		if next == "" {
+			s.ans.Complete = true
+			break
+		}
+		up = next
+		if s.ans.Scanned.UpstreamRequests >= sc.MaxRequests {
+			s.stopAt(cursor{Upstream: up}, fmt.Sprintf("this answer's scan reached its %d upstream requests", sc.MaxRequests))
+			break
+		}
+	}
+	var every []any
+	for _, p := range pages {
+		every = append(every, p.items...)
+	}
+	index := s.refIndex(every)
+	for pi, p := range pages {
+		from := 0
+		if pi == 0 {
+			from = skip
+		}
+		for i := from; i < len(p.items); i++ {
+			if len(s.ans.Matches) >= q.limit {
+				s.ans.Complete = false
+				s.stopAt(cursor{Upstream: p.cursor, Skip: i}, fmt.Sprintf("the answer holds its limit of %d matches", q.limit))
+				return
+			}
+			s.ans.Scanned.Items++
+			s.examine(p.items[i], index)
+		}
+	}
+}
+
+// refIndex maps each unit's identity (by every ref param's key) to it.
+func (s *scan) refIndex(items []any) map[string]any {
+	var index map[string]any
+	for _, p := range s.def.Params {
+		if p.Ref == nil || s.q.words[p.Name] == "" {
+			continue
+		}
+		if index == nil {
+			index = map[string]any{}
+		}
+		for _, it := range items {
+			if k := p.refKey.first(it); k != "" {
+				index[p.Name+"\x00"+k] = it
+			}
+		}
+	}
+	return index
+}
+
+// examine adds the item's matching units to the answer.
+func (s *scan) examine(item any, index map[string]any) {
+	units := []any{item}
+	if s.def.Each != "" {
+		units = s.def.each.values(item)
+	}
+	for _, u := range units {
+		if !s.matches(u, index) {
+			continue
+		}
+		if s.def.Each != "" {
+			k := s.def.key.first(u)
+			if k == "" || s.seen[k] {
+				continue
+			}
+			s.seen[k] = true
+		}
+		s.ans.Matches = append(s.ans.Matches, project(s.def.fields, u, item))
+	}
+}
+
+func (s *scan) matches(unit any, index map[string]any) bool {
+	for i := range s.def.Params {
+		p := &s.def.Params[i]
+		if p.Match == MatchBoolean {
+			if want, ok := s.q.flags[p.Name]; ok && !anyValue(p.paths, unit, func(v string) bool { return v == fmt.Sprint(want) }) {
+				return false
+			}
+			continue
+		}
+		w := s.q.words[p.Name]
+		if w == "" {
+			continue
+		}
+		target := unit
+		if p.Ref != nil {
+			target = index[p.Name+"\x00"+p.refPath.first(unit)]
+			if target == nil {
+				return false
+			}
+		}
+		if !anyValue(p.paths, target, matcher(p.Match, w)) {
+			return false
+		}
+	}
+	return true
+}
+
+func anyValue(paths []path, v any, ok func(string) bool) bool {
+	for _, p := range paths {
+		for _, x := range p.values(v) {
+			if t := scalarText(x); t != "" && ok(t) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func matcher(kind, w string) func(string) bool {
+	switch kind {
+	case MatchEquals:
+		return func(v string) bool { return normalize(v) == w }
+	case MatchPerson:
+		if strings.Contains(w, "@") && !strings.HasPrefix(w, "@") {
+			return func(v string) bool { return normalize(v) == w } // an address
+		}
+		if domain := strings.TrimPrefix(w, "@"); strings.Contains(domain, ".") && !strings.Contains(domain, " ") {
+			return func(v string) bool {
+				v = normalize(v)
+				_, host, isMail := strings.Cut(v, "@")
+				return isMail && (host == domain || strings.HasSuffix(host, "."+domain))
+			}
+		}
+	}
+	return func(v string) bool { return strings.Contains(normalize(v), w) }
+}
+
+// project makes a match of its fields.
+func project(fields []field, unit, item any) map[string]any {
+	out := make(map[string]any, len(fields))
+	for _, f := range fields {
+		if f.list != nil {
+			var list []map[string]any
+			for _, el := range f.list.values(unit) {
+				if m := project(f.fields, el, item); len(m) > 0 {
+					list = append(list, m)
+				}
+			}
+			if len(list) > 0 {
+				out[f.name] = list
+			}
+			continue
+		}
+		src := unit
+		if f.outer {
+			src = item
+		}
+		for _, v := range f.path.values(src) {
+			if scalarText(v) != "" {
+				out[f.name] = v
+				break
+			}
+		}
+	}
+	return out
+}
