@@ -8,5 +8,5 @@ import "embed"
 
 // FS is the integration definition, read by internal/integration.Load.
 //
-//go:embed integration.yaml openapi.json composites.yaml records/*.yaml
+//go:embed integration.yaml openapi.json composites.yaml finders.yaml records/*.yaml
 var FS embed.FS

@@ -10,10 +10,15 @@
 package finder
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"slices"
 	"strings"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // Def is one finder tool as an integration's finders.yaml defines it.
@@ -291,4 +296,37 @@ func (d *Def) InputSchema() json.RawMessage {
 	props[ArgCursor] = map[string]any{"type": "string", "description": "The previous answer's next_cursor, to go on where it stopped (same other arguments)."}
 	b, _ := json.Marshal(map[string]any{"type": "object", "properties": props, "additionalProperties": false})
 	return b
+}
+
+// FileName is where an integration keeps its finders, beside its records.
+const FileName = "finders.yaml"
+
+// Load reads and prepares an integration's finders (none when the file is
+// absent); hasTool reports whether a tool is documented.
+func Load(fsys fs.FS, hasTool func(string) bool) ([]*Def, error) {
+	b, err := fs.ReadFile(fsys, FileName)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var defs []*Def
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&defs); err != nil {
+		return nil, fmt.Errorf("%s: %w", FileName, err)
+	}
+	names := map[string]bool{}
+	for _, d := range defs {
+		d.File = FileName
+		if names[d.Name] {
+			return nil, fmt.Errorf("%s: finder %q defined twice", FileName, d.Name)
+		}
+		names[d.Name] = true
+		if err := d.Prepare(hasTool); err != nil {
+			return nil, err
+		}
+	}
+	return defs, nil
 }

@@ -1,0 +1,204 @@
+package gong_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/patchbay-dev/patchbay/integrations/gong"
+	"github.com/patchbay-dev/patchbay/internal/finder"
+	gongsandbox "github.com/patchbay-dev/patchbay/internal/sandbox/gong"
+	"github.com/patchbay-dev/patchbay/internal/tools"
+	"github.com/patchbay-dev/patchbay/internal/upstream"
+)
+
+// Gong's finders, run against the sandbox, answer what a reading of the
+// whole listing by hand answers: the test pages the raw extensive listing
+// itself and matches with its own code.
+func TestGongFindersAgainstTheSandbox(t *testing.T) {
+	t.Parallel()
+	_, set := load(t)
+	defs, err := finder.Load(gong.FS, func(n string) bool { _, ok := set.Lookup(n); return ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]*finder.Def{}
+	for _, d := range defs {
+		byName[d.Name] = d
+	}
+	sb := gongsandbox.New(gongsandbox.Options{Seed: 1, RatePerSecond: -1, DailyLimit: -1})
+	srv := httptest.NewServer(sb)
+	t.Cleanup(srv.Close)
+	sb.SetBaseURL(srv.URL)
+	client := upstream.NewClient()
+	auth := upstream.BasicAuth{Key: sb.AccessKey(), Secret: sb.AccessKeySecret()}
+	requests := 0
+	fetch := func(ctx context.Context, tool string, args map[string]any) *upstream.Result {
+		requests++
+		tl, ok := set.Lookup(tool)
+		if !ok {
+			t.Fatalf("finder asked for unknown tool %s", tool)
+		}
+		if err := tl.Validate(args); err != nil {
+			t.Fatalf("finder sent %s arguments its schema refuses: %v", tool, err)
+		}
+		return client.Call(ctx, set.Integration, srv.URL, auth, tl, args)
+	}
+	now := sb.Now()
+
+	calls := rawCalls(t, client, set, srv.URL, auth, now.AddDate(0, 0, -30), now)
+	var account string
+	for _, c := range calls {
+		if a := c.account(); a != "" {
+			account = a
+			break
+		}
+	}
+	if account == "" {
+		t.Fatal("no call of the last 30 days has an account: the sandbox proves nothing")
+	}
+	word := strings.ToUpper(strings.Fields(account)[0])
+	var want []string
+	for i := len(calls) - 1; i >= 0; i-- {
+		if strings.Contains(strings.ToUpper(calls[i].account()), word) {
+			want = append(want, calls[i].MetaData.ID)
+		}
+	}
+	ans, err := byName["find_gong_calls"].Run(context.Background(), fetch, map[string]any{"account": word, "limit": json.Number("100")}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range ans.Matches {
+		got = append(got, m["id"].(string))
+		if !strings.Contains(strings.ToUpper(m["account"].(string)), word) {
+			t.Errorf("match %v is not of account %s", m, word)
+		}
+	}
+	if !slices.Equal(got, want) || !ans.Complete {
+		t.Fatalf("find_gong_calls account=%s: %d matches (complete %v), want %d newest first", word, len(got), ans.Complete, len(want))
+	}
+
+	// The CRM ids a brief needs come back for a deal's name.
+	var deal, dealID string
+	for _, c := range calls {
+		if deal, dealID = c.object("Opportunity"); deal != "" {
+			break
+		}
+	}
+	ents, err := byName["find_gong_crm_entities"].Run(context.Background(), fetch, map[string]any{"name": strings.ToLower(deal), "type": "Opportunity"}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ents.Matches) == 0 || !slices.ContainsFunc(ents.Matches, func(m map[string]any) bool { return m["crm_id"] == dealID && m["name"] == deal }) {
+		t.Fatalf("find_gong_crm_entities %q: %v, want its CRM id %s", deal, ents.Matches, dealID)
+	}
+
+	// Users by their manager, across every page.
+	users := sb.Company().Users
+	var mgr *gongsandbox.User
+	for _, u := range users {
+		if u.ManagerID == "" {
+			continue
+		}
+		for _, m := range users {
+			if m.ID == u.ManagerID {
+				mgr = m
+			}
+		}
+		if mgr != nil {
+			break
+		}
+	}
+	var reports []string
+	for _, u := range users {
+		if u.ManagerID == mgr.ID {
+			reports = append(reports, u.ID)
+		}
+	}
+	found, err := byName["find_gong_users"].Run(context.Background(), fetch, map[string]any{"manager": mgr.FirstName + " " + mgr.LastName, "limit": json.Number("100")}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var foundIDs []string
+	for _, m := range found.Matches {
+		foundIDs = append(foundIDs, m["id"].(string))
+	}
+	slices.Sort(foundIDs)
+	slices.Sort(reports)
+	if !slices.Equal(foundIDs, reports) || !found.Complete {
+		t.Fatalf("reports of %s %s: %v, want %v", mgr.FirstName, mgr.LastName, foundIDs, reports)
+	}
+	if requests == 0 {
+		t.Fatal("no upstream request went through fetch")
+	}
+}
+
+type rawCall struct {
+	MetaData struct {
+		ID      string `json:"id"`
+		Started string `json:"started"`
+	} `json:"metaData"`
+	Context []struct {
+		Objects []struct {
+			ObjectType string `json:"objectType"`
+			ObjectID   string `json:"objectId"`
+			Fields     []struct {
+				Name  string `json:"name"`
+				Value any    `json:"value"`
+			} `json:"fields"`
+		} `json:"objects"`
+	} `json:"context"`
+}
+
+func (c rawCall) object(kind string) (name, id string) {
+	for _, sys := range c.Context {
+		for _, o := range sys.Objects {
+			if o.ObjectType != kind {
+				continue
+			}
+			for _, f := range o.Fields {
+				if f.Name == "Name" {
+					s, _ := f.Value.(string)
+					return s, o.ObjectID
+				}
+			}
+		}
+	}
+	return "", ""
+}
+
+func (c rawCall) account() string { n, _ := c.object("Account"); return n }
+
+// rawCalls pages the extensive listing of [from, to), oldest first.
+func rawCalls(t *testing.T, client *upstream.Client, set *tools.Set, base string, auth upstream.Auth, from, to time.Time) []rawCall {
+	t.Helper()
+	tl, _ := set.Lookup("list_all_gong_calls_extensive")
+	var out []rawCall
+	args := map[string]any{"fromDateTime": from.Format(time.RFC3339), "toDateTime": to.Format(time.RFC3339), "context": "Extended"}
+	for {
+		res := client.Call(context.Background(), set.Integration, base, auth, tl, args)
+		text, _ := res.Text()
+		if res.IsError {
+			t.Fatalf("listing: %s", text)
+		}
+		var page struct {
+			Next   *string   `json:"next_cursor"`
+			Result []rawCall `json:"result"`
+		}
+		if err := json.Unmarshal(text, &page); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, page.Result...)
+		if page.Next == nil {
+			break
+		}
+		args["next_cursor"] = *page.Next
+	}
+	slices.SortStableFunc(out, func(a, b rawCall) int { return strings.Compare(a.MetaData.Started, b.MetaData.Started) })
+	return out
+}
