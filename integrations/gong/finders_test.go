@@ -202,3 +202,66 @@ func rawCalls(t *testing.T, client *upstream.Client, set *tools.Set, base string
 	slices.SortStableFunc(out, func(a, b rawCall) int { return strings.Compare(a.MetaData.Started, b.MetaData.Started) })
 	return out
 }
+
+// A digest carries what Gong knows of each call, compactly.
+func TestGongCallDigests(t *testing.T) {
+	t.Parallel()
+	_, set := load(t)
+	defs, err := finder.Load(gong.FS, func(n string) bool { _, ok := set.Lookup(n); return ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var digests *finder.Def
+	for _, d := range defs {
+		if d.Name == "get_gong_call_digests" {
+			digests = d
+		}
+	}
+	sb := gongsandbox.New(gongsandbox.Options{Seed: 1, RatePerSecond: -1, DailyLimit: -1})
+	srv := httptest.NewServer(sb)
+	t.Cleanup(srv.Close)
+	sb.SetBaseURL(srv.URL)
+	client := upstream.NewClient()
+	auth := upstream.BasicAuth{Key: sb.AccessKey(), Secret: sb.AccessKeySecret()}
+	fetch := func(ctx context.Context, tool string, args map[string]any) *upstream.Result {
+		tl, _ := set.Lookup(tool)
+		if err := tl.Validate(args); err != nil {
+			t.Fatalf("%s: %v", tool, err)
+		}
+		return client.Call(ctx, set.Integration, srv.URL, auth, tl, args)
+	}
+	now := sb.Now()
+	calls := rawCalls(t, client, set, srv.URL, auth, now.AddDate(0, 0, -60), now)
+	var ids []any
+	for i := len(calls) - 1; i >= 0 && len(ids) < 5; i-- {
+		if calls[i].account() != "" {
+			ids = append(ids, calls[i].MetaData.ID)
+		}
+	}
+	ans, err := digests.Run(context.Background(), fetch, map[string]any{"ids": ids}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ans.Matches) != len(ids) || !ans.Complete {
+		t.Fatalf("%d digests (complete %v) for %d ids", len(ans.Matches), ans.Complete, len(ids))
+	}
+	withBrief := 0
+	for _, m := range ans.Matches {
+		b, _ := json.Marshal(m)
+		if len(b) > 2200 {
+			t.Errorf("digest of %v is %d bytes, want about 2 KB at most", m["id"], len(b))
+		}
+		if !slices.Contains(ids, m["id"]) || m["title"] == nil || m["account"] == nil || m["participants"] == nil {
+			t.Errorf("digest %s lacks what a digest is for", b)
+		}
+		if m["brief"] != nil && m["key_points"] != nil {
+			withBrief++
+		}
+	}
+	if withBrief == 0 {
+		t.Error("no digest carries Gong's brief and key points")
+	}
+	if _, err := digests.Run(context.Background(), fetch, map[string]any{}, now); err == nil {
+		t.Error("digests without ids were not refused")
+	}
+}

@@ -65,6 +65,11 @@ type Scan struct {
 	// MaxRequests bounds the upstream requests of one answer; a scan that
 	// needs more stops and answers a cursor to resume.
 	MaxRequests int `yaml:"max_requests"`
+	// IDs names the scanned tool's argument that takes item ids: the
+	// finder then takes the caller's ids (ArgIDs, required) and answers
+	// those items, and its params are optional filters.
+	IDs    string `yaml:"ids"`
+	MaxIDs int    `yaml:"max_ids"`
 
 	time path
 }
@@ -101,21 +106,29 @@ type Ref struct {
 }
 
 // Field is one field of a match in the answer: a scalar picked by Path
-// (a leading "^" reads the enclosing item rather than the unit), or with
-// List a list of objects made of their own fields.
+// (a leading "^" reads the enclosing item rather than the unit; with All,
+// every scalar it picks, as a list), or with List a list of objects made
+// of their own fields. MaxChars and MaxItems keep long texts and lists
+// short: a match is a summary, the full item is a tool call away.
 type Field struct {
-	Name   string  `yaml:"name"`
-	Path   string  `yaml:"path"`
-	List   string  `yaml:"list"`
-	Fields []Field `yaml:"fields"`
+	Name     string  `yaml:"name"`
+	Path     string  `yaml:"path"`
+	All      bool    `yaml:"all"`
+	List     string  `yaml:"list"`
+	Fields   []Field `yaml:"fields"`
+	MaxChars int     `yaml:"max_chars"`
+	MaxItems int     `yaml:"max_items"`
 }
 
 type field struct {
-	name   string
-	path   path
-	outer  bool // read from the enclosing item
-	list   *path
-	fields []field
+	name     string
+	path     path
+	outer    bool // read from the enclosing item
+	all      bool
+	list     *path
+	fields   []field
+	maxChars int
+	maxItems int
 }
 
 // Match kinds.
@@ -132,6 +145,7 @@ const (
 	ArgTo     = "to"
 	ArgLimit  = "limit"
 	ArgCursor = "next_cursor"
+	ArgIDs    = "ids"
 )
 
 // Prepare checks the definition and parses its paths; hasTool reports
@@ -167,10 +181,10 @@ func (d *Def) Prepare(hasTool func(string) bool) error {
 			return at("key: %v", err)
 		}
 	}
-	if len(d.Params) == 0 {
+	if len(d.Params) == 0 && d.Scan.IDs == "" {
 		return at("params are required")
 	}
-	seen := map[string]bool{ArgFrom: d.Scan.Dated(), ArgTo: d.Scan.Dated(), ArgLimit: true, ArgCursor: true}
+	seen := map[string]bool{ArgFrom: d.Scan.Dated(), ArgTo: d.Scan.Dated(), ArgLimit: true, ArgCursor: true, ArgIDs: d.Scan.IDs != ""}
 	for i := range d.Params {
 		p := &d.Params[i]
 		if seen[p.Name] || p.Name == "" {
@@ -199,6 +213,14 @@ func (s *Scan) prepare() error {
 	}
 	if s.MaxRequests < 1 || s.MaxRequests > 100 {
 		return fmt.Errorf("scan: max_requests must be 1 to 100")
+	}
+	if s.IDs != "" {
+		if s.Dated() {
+			return fmt.Errorf("scan: ids and a date range do not go together")
+		}
+		if s.MaxIDs == 0 {
+			s.MaxIDs = 20
+		}
 	}
 	if !s.Dated() {
 		return nil
@@ -252,7 +274,10 @@ func prepareFields(in []Field) ([]field, error) {
 			return nil, fmt.Errorf("field %q: a unique name and one of path or list", f.Name)
 		}
 		names[f.Name] = true
-		pf := field{name: f.Name}
+		if f.MaxChars < 0 || f.MaxItems < 0 || (f.All && f.List != "") {
+			return nil, fmt.Errorf("field %q: max_chars and max_items are positive; all goes with path", f.Name)
+		}
+		pf := field{name: f.Name, all: f.All, maxChars: f.MaxChars, maxItems: f.MaxItems}
 		var err error
 		if f.List != "" {
 			lp, err := parsePath(f.List)
@@ -292,9 +317,19 @@ func (d *Def) InputSchema() json.RawMessage {
 		props[ArgFrom] = map[string]any{"type": "string", "description": fmt.Sprintf("Start of the range, a date (2026-10-01) or ISO-8601 date-time; default %d days before to.", d.Scan.DefaultDays)}
 		props[ArgTo] = map[string]any{"type": "string", "description": "End of the range (exclusive), a date or ISO-8601 date-time; default now."}
 	}
+	var required []string
+	if d.Scan.IDs != "" {
+		props[ArgIDs] = map[string]any{"type": "array", "items": map[string]any{"type": "string"}, "minItems": 1, "maxItems": d.Scan.MaxIDs,
+			"description": fmt.Sprintf("The ids of the items, 1 to %d.", d.Scan.MaxIDs)}
+		required = append(required, ArgIDs)
+	}
 	props[ArgLimit] = map[string]any{"type": "integer", "minimum": 1, "maximum": 100, "description": fmt.Sprintf("Most matches to answer; default %d.", d.Limit)}
 	props[ArgCursor] = map[string]any{"type": "string", "description": "The previous answer's next_cursor, to go on where it stopped (same other arguments)."}
-	b, _ := json.Marshal(map[string]any{"type": "object", "properties": props, "additionalProperties": false})
+	schema := map[string]any{"type": "object", "properties": props, "additionalProperties": false}
+	if required != nil {
+		schema["required"] = required
+	}
+	b, _ := json.Marshal(schema)
 	return b
 }
 

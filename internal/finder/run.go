@@ -64,6 +64,7 @@ type cursor struct {
 }
 
 type query struct {
+	ids   []any             // with Scan.IDs: the caller's ids
 	words map[string]string // param name -> normalized words
 	flags map[string]bool   // boolean params given
 	from  time.Time
@@ -101,6 +102,17 @@ func (d *Def) parseArgs(args map[string]any, now time.Time) (*query, error) {
 		switch k {
 		case ArgCursor, ArgLimit:
 			continue
+		case ArgIDs:
+			if d.Scan.IDs == "" {
+				return nil, argErr("unknown argument %q", k)
+			}
+			list, ok := v.([]any)
+			if !ok || len(list) == 0 || len(list) > d.Scan.MaxIDs || slices.ContainsFunc(list, func(x any) bool { s, ok := x.(string); return !ok || s == "" }) {
+				return nil, argErr("ids must be a list of 1 to %d id strings", d.Scan.MaxIDs)
+			}
+			q.ids = list
+			bound[k] = v
+			continue
 		case ArgFrom, ArgTo:
 			if !d.Scan.Dated() {
 				return nil, argErr("unknown argument %q", k)
@@ -131,6 +143,9 @@ func (d *Def) parseArgs(args map[string]any, now time.Time) (*query, error) {
 			}
 			q.words[k] = w
 		}
+	}
+	if d.Scan.IDs != "" && q.ids == nil {
+		return nil, argErr("ids is required: the ids of the items to answer")
 	}
 	if v, ok := args[ArgLimit]; ok {
 		n, ok := wholeNumber(v)
@@ -398,8 +413,12 @@ func (s *scan) listing(ctx context.Context) {
 	if q.cur != nil {
 		up, skip = q.cur.Upstream, q.cur.Skip
 	}
+	var extra map[string]any
+	if q.ids != nil {
+		extra = map[string]any{sc.IDs: q.ids}
+	}
 	for {
-		items, next, ok := s.page(ctx, nil, up)
+		items, next, ok := s.page(ctx, extra, up)
 		if !ok {
 			s.ans.NextCursor = cursor{Upstream: up, Hash: q.hash}.encode()
 			break
@@ -541,6 +560,9 @@ func project(fields []field, unit, item any) map[string]any {
 		if f.list != nil {
 			var list []map[string]any
 			for _, el := range f.list.values(unit) {
+				if f.maxItems > 0 && len(list) == f.maxItems {
+					break
+				}
 				if m := project(f.fields, el, item); len(m) > 0 {
 					list = append(list, m)
 				}
@@ -554,12 +576,40 @@ func project(fields []field, unit, item any) map[string]any {
 		if f.outer {
 			src = item
 		}
+		var all []any
 		for _, v := range f.path.values(src) {
-			if scalarText(v) != "" {
+			if scalarText(v) == "" {
+				continue
+			}
+			if s, ok := v.(string); ok {
+				v = shorten(s, f.maxChars)
+			}
+			if !f.all {
 				out[f.name] = v
 				break
 			}
+			if f.maxItems > 0 && len(all) == f.maxItems {
+				break
+			}
+			all = append(all, v)
+		}
+		if len(all) > 0 {
+			out[f.name] = all
 		}
 	}
 	return out
+}
+
+// shorten cuts s to at most n characters (0: no limit) at a word, marking
+// the cut with an ellipsis.
+func shorten(s string, n int) string {
+	r := []rune(s)
+	if n <= 0 || len(r) <= n {
+		return s
+	}
+	cut := string(r[:n-1])
+	if i := strings.LastIndexByte(cut, ' '); i > n/2 {
+		cut = cut[:i]
+	}
+	return cut + "…"
 }
