@@ -37,7 +37,7 @@ func TestGongFindersAgainstTheSandbox(t *testing.T) {
 	client := upstream.NewClient()
 	auth := upstream.BasicAuth{Key: sb.AccessKey(), Secret: sb.AccessKeySecret()}
 	requests := 0
-	fetch := func(ctx context.Context, tool string, args map[string]any) *upstream.Result {
+	fetch := func(ctx context.Context, tool string, args map[string]any) finder.Page {
 		requests++
 		tl, ok := set.Lookup(tool)
 		if !ok {
@@ -46,7 +46,7 @@ func TestGongFindersAgainstTheSandbox(t *testing.T) {
 		if err := tl.Validate(args); err != nil {
 			t.Fatalf("finder sent %s arguments its schema refuses: %v", tool, err)
 		}
-		return client.Call(ctx, set.Integration, srv.URL, auth, tl, args)
+		return page(client.Call(ctx, set.Integration, srv.URL, auth, tl, args))
 	}
 	now := sb.Now()
 
@@ -138,6 +138,10 @@ func TestGongFindersAgainstTheSandbox(t *testing.T) {
 	}
 }
 
+func page(res *upstream.Result) finder.Page {
+	return finder.Page{Value: res.Value(), Failed: res.IsError, Status: res.Status, Reason: res.Err, RateLimit: res.RateLimit}
+}
+
 type rawCall struct {
 	MetaData struct {
 		ID      string `json:"id"`
@@ -223,12 +227,12 @@ func TestGongCallDigests(t *testing.T) {
 	sb.SetBaseURL(srv.URL)
 	client := upstream.NewClient()
 	auth := upstream.BasicAuth{Key: sb.AccessKey(), Secret: sb.AccessKeySecret()}
-	fetch := func(ctx context.Context, tool string, args map[string]any) *upstream.Result {
+	fetch := func(ctx context.Context, tool string, args map[string]any) finder.Page {
 		tl, _ := set.Lookup(tool)
 		if err := tl.Validate(args); err != nil {
 			t.Fatalf("%s: %v", tool, err)
 		}
-		return client.Call(ctx, set.Integration, srv.URL, auth, tl, args)
+		return page(client.Call(ctx, set.Integration, srv.URL, auth, tl, args))
 	}
 	now := sb.Now()
 	calls := rawCalls(t, client, set, srv.URL, auth, now.AddDate(0, 0, -60), now)

@@ -12,8 +12,6 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
-
-	"github.com/patchbay-dev/patchbay/internal/upstream"
 )
 
 var now = time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
@@ -161,14 +159,14 @@ type fakeListing struct {
 	meetings []meeting
 	staff    []any
 	requests int
-	fail     func(n int) *upstream.Result
+	fail     func(n int) *Page
 }
 
-func (f *fakeListing) fetch(_ context.Context, tool string, args map[string]any) *upstream.Result {
+func (f *fakeListing) fetch(_ context.Context, tool string, args map[string]any) Page {
 	f.requests++
 	if f.fail != nil {
 		if r := f.fail(f.requests); r != nil {
-			return r
+			return *r
 		}
 	}
 	var items []any
@@ -184,7 +182,7 @@ func (f *fakeListing) fetch(_ context.Context, tool string, args map[string]any)
 	case "list_staff":
 		items = f.staff
 	default:
-		return &upstream.Result{IsError: true, Status: 404, Err: "no such tool"}
+		return Page{Failed: true, Status: 404, Reason: "no such tool"}
 	}
 	off := 0
 	if c, ok := args[ArgCursor].(string); ok {
@@ -195,7 +193,7 @@ func (f *fakeListing) fetch(_ context.Context, tool string, args map[string]any)
 	if end < len(items) {
 		next = "p" + strconv.Itoa(end)
 	}
-	return &upstream.Result{Status: 200, Body: map[string]any{"result": items[off:end], "next_cursor": next}}
+	return Page{Status: 200, Value: map[string]any{"result": items[off:end], "next_cursor": next}}
 }
 
 // want lists, newest first, the ids of the meetings keep selects in
@@ -416,10 +414,10 @@ func TestStopsOnUpstreamRefusalWithWhatItFound(t *testing.T) {
 	t.Parallel()
 	d := loadDefs(t)["find_meetings"]
 	ms := meetings(3000)
-	rl := &upstream.RateLimit{Limit: 3, RetryAfter: 1}
-	f := &fakeListing{meetings: ms, fail: func(n int) *upstream.Result {
+	rl := &struct{ limit int }{3}
+	f := &fakeListing{meetings: ms, fail: func(n int) *Page {
 		if n == 4 {
-			return &upstream.Result{IsError: true, Status: 429, Err: "too many requests", RateLimit: rl}
+			return &Page{Failed: true, Status: 429, Reason: "too many requests", RateLimit: rl}
 		}
 		return nil
 	}}

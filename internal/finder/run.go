@@ -11,14 +11,23 @@ import (
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/patchbay-dev/patchbay/internal/upstream"
 )
 
 // Fetch makes one upstream request: the named tool with its arguments.
 // The executor gives it, so that filters, budgets and pacing hold for
 // every page a finder reads.
-type Fetch func(ctx context.Context, tool string, args map[string]any) *upstream.Result
+type Fetch func(ctx context.Context, tool string, args map[string]any) Page
+
+// Page is one answer of the scanned tool, as a finder needs it.
+type Page struct {
+	// Value is the decoded answer: {"result": [...], "next_cursor": …}.
+	Value  any
+	Failed bool
+	Status int    // upstream HTTP status; 0 when none came
+	Reason string // why it failed, secret-free
+	// RateLimit is the failure's back-off figures, passed on untouched.
+	RateLimit any
+}
 
 // Answer is what a finder answers.
 type Answer struct {
@@ -33,8 +42,8 @@ type Answer struct {
 	Stopped string `json:"stopped,omitempty"`
 	// RateLimit is set when the scan stopped on an upstream 429 or a
 	// budget, for the caller to back off by.
-	RateLimit *upstream.RateLimit `json:"-"`
-	Status    int                 `json:"-"` // the last upstream status
+	RateLimit any `json:"-"`
+	Status    int `json:"-"` // the last upstream status
 }
 
 // Scanned says what a finder examined for this answer.
@@ -283,19 +292,19 @@ func (s *scan) page(ctx context.Context, extra map[string]any, upCursor string) 
 	s.ans.Scanned.UpstreamRequests++
 	res := s.fetch(ctx, s.def.Scan.Tool, args)
 	s.ans.Status = res.Status
-	if res.IsError {
+	if res.Failed {
 		s.ans.Stopped = stopReason(res)
 		s.ans.RateLimit = res.RateLimit
 		return nil, "", false
 	}
-	body, _ := res.Value().(map[string]any)
+	body, _ := res.Value.(map[string]any)
 	items, _ = body["result"].([]any)
 	next, _ = body["next_cursor"].(string)
 	return items, next, true
 }
 
-func stopReason(res *upstream.Result) string {
-	msg := res.Err
+func stopReason(res Page) string {
+	msg := res.Reason
 	if msg == "" {
 		msg = "the upstream request failed"
 	}
