@@ -84,8 +84,10 @@ type Param struct {
 	Description string   `yaml:"description"`
 	Paths       []string `yaml:"paths"`
 	// Match is how: "contains" (default; case-insensitive, spacing
-	// ignored), "equals" (case-insensitive), "person" (contains, or an
-	// email address or an email domain such as acme.com), or "boolean".
+	// ignored), "words" (every word is in one of the values: free text
+	// over several fields), "equals" (case-insensitive), "person"
+	// (contains, or an email address or an email domain such as
+	// acme.com), or "boolean".
 	Match string   `yaml:"match"`
 	Enum  []string `yaml:"enum"`
 	// Ref makes the param match the unit that this unit refers to (a
@@ -134,6 +136,7 @@ type field struct {
 // Match kinds.
 const (
 	MatchContains = "contains"
+	MatchWords    = "words"
 	MatchEquals   = "equals"
 	MatchPerson   = "person"
 	MatchBoolean  = "boolean"
@@ -237,9 +240,9 @@ func (p *Param) prepare(dated bool) error {
 	switch p.Match {
 	case "":
 		p.Match = MatchContains
-	case MatchContains, MatchEquals, MatchPerson, MatchBoolean:
+	case MatchContains, MatchWords, MatchEquals, MatchPerson, MatchBoolean:
 	default:
-		return fmt.Errorf("match %q is not contains, equals, person or boolean", p.Match)
+		return fmt.Errorf("match %q is not contains, words, equals, person or boolean", p.Match)
 	}
 	if strings.TrimSpace(p.Description) == "" || len(p.Paths) == 0 {
 		return fmt.Errorf("description and paths are required")

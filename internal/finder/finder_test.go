@@ -38,6 +38,7 @@ const defsYAML = `
     - {name: person, description: Name or email, match: person, paths: ["people[*].name", "people[*].mail"]}
     - {name: subject, description: Words in the subject, paths: [info.subject]}
     - {name: side, description: Who took part, match: equals, enum: [Inside, Outside], paths: [info.side]}
+    - {name: text, description: Free words, match: words, paths: [info.subject, "links[*].objects[kind=Org].attrs[n=Name].v", "people[*].name"]}
   fields:
     - {name: id, path: info.id}
     - {name: when, path: info.when}
@@ -248,6 +249,9 @@ func TestCallsFinderMatchesNewestFirst(t *testing.T) {
 			return strings.Contains(m.subject, "renewal") && m.side == "Outside"
 		}, d30},
 		{"inside only", map[string]any{"side": "Inside"}, func(m meeting) bool { return m.side == "Inside" }, d30},
+		{"free words across fields", map[string]any{"text": "vandelay   RENEWAL guest"}, func(m meeting) bool {
+			return m.org == "Vandelay Industries" && strings.Contains(m.subject, "renewal")
+		}, d30},
 		{"explicit range", map[string]any{"org": "Pied", "from": "2026-09-01", "to": "2026-10-01T00:00:00Z"}, func(m meeting) bool {
 			return m.org == "Pied Pipes"
 		}, time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)},
@@ -617,5 +621,40 @@ func TestInputSchemaListsEveryArgument(t *testing.T) {
 	staff := loadDefs(t)["find_staff"]
 	if !strings.Contains(string(staff.InputSchema()), `"active":{"description":"Active or not","type":"boolean"}`) || strings.Contains(string(staff.InputSchema()), `"from"`) {
 		t.Errorf("listing finder schema %s: want a boolean flag and no date range", staff.InputSchema())
+	}
+}
+
+// With a byte budget, each answer stays within it and paging still
+// returns every match once.
+func TestByteBudgetKeepsEveryMatch(t *testing.T) {
+	t.Parallel()
+	d := loadDefs(t)["find_meetings"]
+	ms := meetings(900)
+	exp := want(ms, now.AddDate(0, 0, -30), now, func(m meeting) bool { return m.side == "Outside" })
+	const budget = 3000
+	f := &fakeListing{meetings: ms}
+	var got []string
+	a := &Answer{}
+	cut := false
+	for range 200 {
+		args := map[string]any{"side": "Outside", ArgLimit: 100}
+		if a.NextCursor != nil {
+			args[ArgCursor] = *a.NextCursor
+		}
+		var err error
+		if a, err = d.RunWithin(context.Background(), f.fetch, args, now, budget); err != nil {
+			t.Fatal(err)
+		}
+		if b, _ := json.Marshal(a); len(b) > budget {
+			t.Fatalf("an answer of %d bytes, over the budget of %d", len(b), budget)
+		}
+		cut = cut || strings.Contains(a.Stopped, "budget")
+		got = append(got, ids(a)...)
+		if a.Complete {
+			break
+		}
+	}
+	if !slices.Equal(got, exp) || !cut {
+		t.Fatalf("%d matches (budget stops: %v), want %d", len(got), cut, len(exp))
 	}
 }

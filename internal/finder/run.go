@@ -87,11 +87,17 @@ type query struct {
 // An *ArgError is the caller's to fix; the Answer carries every other
 // outcome, including an upstream refusal part way.
 func (d *Def) Run(ctx context.Context, fetch Fetch, args map[string]any, now time.Time) (*Answer, error) {
+	return d.RunWithin(ctx, fetch, args, now, 0)
+}
+
+// RunWithin is Run with the answer kept within maxBytes of JSON (0: no
+// bound): matches that do not fit are left to next_cursor, whole.
+func (d *Def) RunWithin(ctx context.Context, fetch Fetch, args map[string]any, now time.Time, maxBytes int) (*Answer, error) {
 	q, err := d.parseArgs(args, now)
 	if err != nil {
 		return nil, err
 	}
-	s := &scan{def: d, q: q, fetch: fetch, ans: &Answer{Matches: []map[string]any{}}, seen: map[string]bool{}}
+	s := &scan{def: d, q: q, fetch: fetch, ans: &Answer{Matches: []map[string]any{}}, seen: map[string]bool{}, maxBytes: maxBytes}
 	if d.Scan.Dated() {
 		s.dated(ctx)
 	} else {
@@ -276,6 +282,9 @@ type scan struct {
 	fetch Fetch
 	ans   *Answer
 	seen  map[string]bool // unit keys answered (with Each)
+	// maxBytes bounds the encoded matches (0: no bound); bytes is their
+	// size so far.
+	maxBytes, bytes int
 }
 
 // page reads one page of the scanned tool; ok is false when the scan must
@@ -347,16 +356,15 @@ func (s *scan) dated(ctx context.Context) {
 			return
 		}
 		for i := skip; i < len(items); i++ {
-			if len(s.ans.Matches) >= q.limit {
+			if why := s.full(items[i], nil); why != "" {
 				s.ans.NextCursor = cursor{End: end.Unix(), Skip: i, Hash: q.hash}.encode()
-				s.ans.Stopped = fmt.Sprintf("the answer holds its limit of %d matches", q.limit)
+				s.ans.Stopped = why
 				if i > skip {
 					s.ans.Scanned.From = sc.time.first(items[i-1])
 				}
 				return
 			}
 			s.ans.Scanned.Items++
-			s.examine(items[i], nil)
 		}
 		s.ans.Scanned.From = start.Format(time.RFC3339)
 		end, skip = start, 0
@@ -454,13 +462,12 @@ func (s *scan) listing(ctx context.Context) {
 			from = skip
 		}
 		for i := from; i < len(p.items); i++ {
-			if len(s.ans.Matches) >= q.limit {
+			if why := s.full(p.items[i], index); why != "" {
 				s.ans.Complete = false
-				s.stopAt(cursor{Upstream: p.cursor, Skip: i}, fmt.Sprintf("the answer holds its limit of %d matches", q.limit))
+				s.stopAt(cursor{Upstream: p.cursor, Skip: i}, why)
 				return
 			}
 			s.ans.Scanned.Items++
-			s.examine(p.items[i], index)
 		}
 	}
 }
@@ -484,26 +491,60 @@ func (s *scan) refIndex(items []any) map[string]any {
 	return index
 }
 
-// examine adds the item's matching units to the answer.
-func (s *scan) examine(item any, index map[string]any) {
+// full examines an item, adding its matching units to the answer, or
+// says why the answer is full before it: its limit of matches, or its
+// byte budget. An item is examined whole or not at all, so a cursor at it
+// loses nothing.
+func (s *scan) full(item any, index map[string]any) string {
+	if len(s.ans.Matches) >= s.q.limit {
+		return fmt.Sprintf("the answer holds its limit of %d matches", s.q.limit)
+	}
 	units := []any{item}
 	if s.def.Each != "" {
 		units = s.def.each.values(item)
 	}
+	var add []map[string]any
+	var keys []string
+	size := 0
 	for _, u := range units {
 		if !s.matches(u, index) {
 			continue
 		}
 		if s.def.Each != "" {
 			k := s.def.key.first(u)
-			if k == "" || s.seen[k] {
+			if k == "" || s.seen[k] || slices.Contains(keys, k) {
 				continue
 			}
-			s.seen[k] = true
+			keys = append(keys, k)
 		}
-		s.ans.Matches = append(s.ans.Matches, project(s.def.fields, u, item))
+		m := project(s.def.fields, u, item)
+		if s.maxBytes > 0 {
+			b, _ := json.Marshal(m)
+			size += len(b) + 1
+		}
+		add = append(add, m)
 	}
+	if s.maxBytes > 0 && len(add) > 0 && s.bytes+size > s.maxBytes-answerReserve {
+		if len(s.ans.Matches) == 0 {
+			// One item's matches alone over the budget: answer them all
+			// the same rather than stall (they are compact by design).
+			s.bytes += size
+		} else {
+			return fmt.Sprintf("the answer holds what fits its budget of %d bytes", s.maxBytes)
+		}
+	} else {
+		s.bytes += size
+	}
+	for _, k := range keys {
+		s.seen[k] = true
+	}
+	s.ans.Matches = append(s.ans.Matches, add...)
+	return ""
 }
+
+// answerReserve is room kept in the byte budget for the answer's own
+// fields (scanned, next_cursor, stopped).
+const answerReserve = 900
 
 func (s *scan) matches(unit any, index map[string]any) bool {
 	for i := range s.def.Params {
@@ -525,6 +566,12 @@ func (s *scan) matches(unit any, index map[string]any) bool {
 				return false
 			}
 		}
+		if p.Match == MatchWords {
+			if !everyWord(p.paths, target, w) {
+				return false
+			}
+			continue
+		}
 		if !anyValue(p.paths, target, matcher(p.Match, w)) {
 			return false
 		}
@@ -541,6 +588,24 @@ func anyValue(paths []path, v any, ok func(string) bool) bool {
 		}
 	}
 	return false
+}
+
+// everyWord reports whether each word of w is in one of the values.
+func everyWord(paths []path, v any, w string) bool {
+	var values []string
+	for _, p := range paths {
+		for _, x := range p.values(v) {
+			if t := scalarText(x); t != "" {
+				values = append(values, normalize(t))
+			}
+		}
+	}
+	for _, word := range strings.Fields(w) {
+		if !slices.ContainsFunc(values, func(v string) bool { return strings.Contains(v, word) }) {
+			return false
+		}
+	}
+	return true
 }
 
 func matcher(kind, w string) func(string) bool {
