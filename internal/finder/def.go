@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"slices"
 	"strings"
@@ -247,6 +248,7 @@ func (p *Param) prepare(dated bool) error {
 	if strings.TrimSpace(p.Description) == "" || len(p.Paths) == 0 {
 		return fmt.Errorf("description and paths are required")
 	}
+	p.paths = nil
 	for _, t := range p.Paths {
 		pp, err := parsePath(t)
 		if err != nil {
@@ -317,17 +319,18 @@ func (d *Def) InputSchema() json.RawMessage {
 		props[p.Name] = s
 	}
 	if d.Scan.Dated() {
-		props[ArgFrom] = map[string]any{"type": "string", "description": fmt.Sprintf("Start of the range, a date (2026-10-01) or ISO-8601 date-time; default %d days before to.", d.Scan.DefaultDays)}
-		props[ArgTo] = map[string]any{"type": "string", "description": "End of the range (exclusive), a date or ISO-8601 date-time; default now."}
+		props[ArgFrom] = map[string]any{"type": "string", "description": fmt.Sprintf("Date or date-time; default %d days before to.", d.Scan.DefaultDays)}
+		props[ArgTo] = map[string]any{"type": "string", "description": "Exclusive; default now."}
 	}
 	var required []string
 	if d.Scan.IDs != "" {
-		props[ArgIDs] = map[string]any{"type": "array", "items": map[string]any{"type": "string"}, "minItems": 1, "maxItems": d.Scan.MaxIDs,
-			"description": fmt.Sprintf("The ids of the items, 1 to %d.", d.Scan.MaxIDs)}
+		props[ArgIDs] = map[string]any{"type": "array", "items": map[string]any{"type": "string"}, "minItems": 1, "maxItems": d.Scan.MaxIDs}
 		required = append(required, ArgIDs)
+	} else {
+		props[ArgLimit] = map[string]any{"type": "integer", "minimum": 1, "maximum": 100, "description": fmt.Sprintf("Default %d.", d.Limit)}
 	}
-	props[ArgLimit] = map[string]any{"type": "integer", "minimum": 1, "maximum": 100, "description": fmt.Sprintf("Most matches to answer; default %d.", d.Limit)}
-	props[ArgCursor] = map[string]any{"type": "string", "description": "The previous answer's next_cursor, to go on where it stopped (same other arguments)."}
+	// Paging is explained once, in the server instructions.
+	props[ArgCursor] = map[string]any{"type": "string"}
 	schema := map[string]any{"type": "object", "properties": props, "additionalProperties": false}
 	if required != nil {
 		schema["required"] = required
@@ -349,10 +352,25 @@ func Load(fsys fs.FS, hasTool func(string) bool) ([]*Def, error) {
 	if err != nil {
 		return nil, err
 	}
+	defs, err := Decode(b)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range defs {
+		if err := d.Prepare(hasTool); err != nil {
+			return nil, err
+		}
+	}
+	return defs, nil
+}
+
+// Decode reads finders.yaml strictly (unknown keys refused); Prepare still
+// has to check each definition against the integration's tools.
+func Decode(b []byte) ([]*Def, error) {
 	var defs []*Def
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
-	if err := dec.Decode(&defs); err != nil {
+	if err := dec.Decode(&defs); err != nil && !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("%s: %w", FileName, err)
 	}
 	names := map[string]bool{}
@@ -362,9 +380,6 @@ func Load(fsys fs.FS, hasTool func(string) bool) ([]*Def, error) {
 			return nil, fmt.Errorf("%s: finder %q defined twice", FileName, d.Name)
 		}
 		names[d.Name] = true
-		if err := d.Prepare(hasTool); err != nil {
-			return nil, err
-		}
 	}
 	return defs, nil
 }
