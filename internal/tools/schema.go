@@ -40,8 +40,23 @@ func upstreamSchema(op *integration.Operation, p integration.Param) (map[string]
 	if err != nil {
 		return nil, err
 	}
-	compact(s, 0, map[string]bool{}, nameWords(nil, integration.Base(p.UpstreamField())))
+	compact(s, 0, map[string]bool{}, nameWords(ownNames(op), integration.Base(p.UpstreamField())))
 	return s, nil
+}
+
+// ownNames holds the words of the integration's own name: a vendor's
+// document calls everything its own ("The unique Gong id of the call"),
+// which says nothing a tool of that integration does not.
+func ownNames(op *integration.Operation) map[string]bool {
+	names := map[string]bool{}
+	if in := op.Integration; in != nil {
+		for _, n := range []string{in.Name, in.Title} {
+			for _, w := range words(n) {
+				names[w] = true
+			}
+		}
+	}
+	return names
 }
 
 func rawUpstreamSchema(op *integration.Operation, p integration.Param) (map[string]any, error) {
@@ -260,7 +275,7 @@ var fillerWords = map[string]bool{}
 func init() {
 	for _, w := range strings.Fields(`a an the of if available this that for in on to is are be by its it
 		with and or as from within when person party user entity object item field value id identifier
-		list unique gong address array numeric external system partner you want new update provided`) {
+		list unique address array numeric external system partner you want new update provided`) {
 		fillerWords[w] = true
 	}
 }

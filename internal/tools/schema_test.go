@@ -28,6 +28,8 @@ func TestFirstSentence(t *testing.T) {
 func TestRestates(t *testing.T) {
 	t.Parallel()
 	person := nameWords(nameWords(nil, "recipients"), "firstName")
+	// The integration's own name is no filler for another integration.
+	own := ownNames(&integration.Operation{Integration: &integration.Integration{Name: "gong", Title: "Gong"}})
 	for _, tc := range []struct {
 		desc  string
 		names map[string]bool
@@ -39,7 +41,9 @@ func TestRestates(t *testing.T) {
 		{"The CRM ID of the prospect.", nameWords(nameWords(nil, "prospects"), "crmId"), true},
 		{"The country of the person in ISO 3166.", nameWords(nil, "country"), false},
 		{"Required if the crmId is not provided.", nameWords(nil, "firstName"), false},
-		{"Gong's unique numeric call ID.", nameWords(nil, "callId"), true},
+		{"Gong's unique numeric call ID.", nameWords(own, "callId"), true},
+		{"Gong's unique numeric call ID.", nameWords(nil, "callId"), false},
+		{"Bramble's unique numeric call ID.", nameWords(own, "callId"), false},
 		{"The object type in the external system", enumWords(nameWords(nil, "objectType"), map[string]any{"enum": []any{"CONTACT", "LEAD"}}), true},
 		{"The CRM object type: ACCOUNT or DEAL.", enumWords(nameWords(nil, "kind"), map[string]any{"enum": []any{"ACCOUNT", "DEAL"}}), false},
 		{"The CRM object type: ACCOUNT or DEAL.", enumWords(nameWords(nil, "objectType"), map[string]any{"items": map[string]any{"enum": []any{"ACCOUNT", "DEAL"}}}), false},
