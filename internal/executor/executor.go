@@ -92,6 +92,9 @@ type Call struct {
 	Account *store.Account
 	Set     *tools.Set
 	Filter  tools.Filter
+	// MaxAnswerBytes is the server's answer budget (0: none): answers are
+	// kept within it, whole items, with a cursor to the rest.
+	MaxAnswerBytes int
 	// Multi marks a call made of several upstream requests (a composite,
 	// search/fetch): each of its requests is paced, whatever the account's
 	// pace setting, so it never provokes a 429 of its own.
@@ -150,6 +153,9 @@ func Allows(f tools.Filter, t *tools.Tool) bool {
 	if comp := t.Composite; comp != nil {
 		return f.Allows(comp.Start) && f.Allows(comp.Poll)
 	}
+	if fd := t.Finder; fd != nil {
+		return f.Allows(fd.Scan)
+	}
 	return true
 }
 
@@ -158,7 +164,7 @@ func Allows(f tools.Filter, t *tools.Tool) bool {
 func Select(set *tools.Set, f tools.Filter) []*tools.Tool {
 	out := make([]*tools.Tool, 0, len(set.Tools))
 	for _, t := range set.Select(f) {
-		if t.Composite == nil || Allows(f, t) {
+		if (t.Composite == nil && t.Finder == nil) || Allows(f, t) {
 			out = append(out, t)
 		}
 	}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/patchbay-dev/patchbay/internal/integration"
 	"github.com/patchbay-dev/patchbay/internal/render"
-	"github.com/patchbay-dev/patchbay/internal/tools"
 	"github.com/patchbay-dev/patchbay/internal/upstream"
 )
 
@@ -18,10 +17,10 @@ func (e *Executor) Render(ctx context.Context, c *Call, f integration.Format, re
 	body, _ := res.Value().(map[string]any)
 	items, _ := body["result"].([]any)
 	var note string
-	speakers := render.Speakers{}
+	speakers, calls := render.Speakers{}, render.Calls{}
 	if f.Speakers != nil && len(items) > 0 {
 		var err error
-		speakers, err = e.lookupSpeakers(ctx, c, f.Speakers, items)
+		speakers, calls, err = e.lookupSpeakers(ctx, c, f.Speakers, items)
 		if err != nil {
 			note = "Note: speaker names could not be looked up (" + err.Error() + "); speakers are shown by id.\n"
 		}
@@ -29,7 +28,7 @@ func (e *Executor) Render(ctx context.Context, c *Call, f integration.Format, re
 	var out string
 	switch f.Renderer {
 	case "transcript":
-		out = render.TranscriptText(items, speakers)
+		out = render.TranscriptText(items, speakers, calls)
 	default:
 		return fmt.Sprintf("format renderer %q is not available", f.Renderer)
 	}
@@ -45,15 +44,10 @@ func (e *Executor) Render(ctx context.Context, c *Call, f integration.Format, re
 // lookupSpeakers makes the one extra upstream request that maps speaker ids
 // to people for the items' ids, through the executor like any other (its
 // filters, scopes, budget and pace apply).
-func (e *Executor) lookupSpeakers(ctx context.Context, c *Call, src *integration.SpeakerSource, items []any) (render.Speakers, error) {
-	var t *tools.Tool
-	for _, cand := range c.Set.Tools {
-		if cand.Operation.ID == src.Operation {
-			t = cand
-		}
-	}
+func (e *Executor) lookupSpeakers(ctx context.Context, c *Call, src *integration.SpeakerSource, items []any) (render.Speakers, render.Calls, error) {
+	t := c.Set.ByOperation(src.Operation)
 	if t == nil {
-		return nil, fmt.Errorf("no tool for %s", src.Operation)
+		return nil, nil, fmt.Errorf("no tool for %s", src.Operation)
 	}
 	var ids []any
 	for _, it := range items {
@@ -68,11 +62,11 @@ func (e *Executor) lookupSpeakers(ctx context.Context, c *Call, src *integration
 	res := e.Do(ctx, c, t, args)
 	switch {
 	case res.IsError && res.Status == 0:
-		return nil, errors.New(res.Err) // not sent: a filter, scope or budget said no
+		return nil, nil, errors.New(res.Err) // not sent: a filter, scope or budget said no
 	case res.IsError:
-		return nil, fmt.Errorf("upstream answered %d", res.Status)
+		return nil, nil, fmt.Errorf("upstream answered %d", res.Status)
 	}
 	body, _ := res.Value().(map[string]any)
 	calls, _ := body["result"].([]any)
-	return render.SpeakersFromCalls(calls), nil
+	return render.SpeakersFromCalls(calls), render.CallsFromCalls(calls), nil
 }

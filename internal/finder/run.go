@@ -40,6 +40,8 @@ type Answer struct {
 	NextCursor *string `json:"next_cursor"`
 	// Stopped says why an incomplete scan stopped early.
 	Stopped string `json:"stopped,omitempty"`
+	// Failed is true when an upstream request failed and stopped the scan.
+	Failed bool `json:"-"`
 	// RateLimit is set when the scan stopped on an upstream 429 or a
 	// budget, for the caller to back off by.
 	RateLimit any `json:"-"`
@@ -302,6 +304,7 @@ func (s *scan) page(ctx context.Context, extra map[string]any, upCursor string) 
 	res := s.fetch(ctx, s.def.Scan.Tool, args)
 	s.ans.Status = res.Status
 	if res.Failed {
+		s.ans.Failed = true
 		s.ans.Stopped = stopReason(res)
 		s.ans.RateLimit = res.RateLimit
 		return nil, "", false

@@ -5,6 +5,8 @@
 package integration
 
 import (
+	"github.com/patchbay-dev/patchbay/internal/finder"
+
 	"bytes"
 	"fmt"
 	"io/fs"
@@ -52,7 +54,10 @@ type Integration struct {
 
 	Records []*Record `yaml:"-"`
 	// Composites are multi-step tools over documented methods (composites.yaml).
-	Composites []*Composite          `yaml:"-"`
+	Composites []*Composite `yaml:"-"`
+	// Finders scan a documented list tool and match its items
+	// (finders.yaml; internal/finder runs them).
+	Finders    []*finder.Def         `yaml:"-"`
 	Operations map[string]*Operation `yaml:"-"` // by operationId
 	Doc        *openapi3.T           `yaml:"-"`
 	// Version changes whenever the definition's bytes change; caches key on it.
@@ -143,9 +148,31 @@ type Record struct {
 	// Formats are extra answer formats besides the vendor's JSON, chosen
 	// with the tool's "format" argument (e.g. compact transcript text).
 	Formats map[string]Format `yaml:"formats"`
+	// Aim, "transcript", says the answer's items are transcripts Patchbay
+	// can narrow (internal/render Aim): the tool then takes AimArgs.
+	Aim string `yaml:"aim"`
+	// RequireOneOf lists arguments of which a call must pass at least one,
+	// for tools whose empty arguments would dump the whole history.
+	RequireOneOf []string `yaml:"require_one_of"`
 
 	File string `yaml:"-"` // where the record was read from, for errors
 }
+
+// AimTranscript is the Aim of transcript tools.
+const AimTranscript = "transcript"
+
+// Aim arguments: narrow transcripts to a time window, one side of the
+// call, or the turns that mention given words.
+const (
+	AimLastMinutes = "last_minutes"
+	AimFromSecond  = "from_second"
+	AimToSecond    = "to_second"
+	AimSpeakers    = "speakers"
+	AimMentions    = "mentions"
+)
+
+// AimArgs are the arguments a tool with an Aim takes besides its own.
+var AimArgs = []string{AimLastMinutes, AimFromSecond, AimToSecond, AimSpeakers, AimMentions}
 
 // Composite is a tool that runs a start method and then polls another
 // until the work is done, so an LLM never takes "accepted" for "done".
@@ -300,6 +327,12 @@ func Load(fsys fs.FS) (*Integration, error) {
 			c.File = "composites.yaml"
 		}
 	}
+	if b, err := fs.ReadFile(fsys, finder.FileName); err == nil {
+		hash.Write(b)
+		if in.Finders, err = finder.Decode(b); err != nil {
+			return nil, err
+		}
+	}
 	in.Version = hash.sum()
 	if err := in.validate(); err != nil {
 		return nil, err
@@ -443,8 +476,28 @@ func (r *Record) validatePaging() error {
 	return nil
 }
 
+// SpeakerSource is the speaker lookup of the record's formats, if any.
+func (r *Record) SpeakerSource() *SpeakerSource {
+	names := make([]string, 0, len(r.Formats))
+	for n := range r.Formats {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		if s := r.Formats[n].Speakers; s != nil {
+			return s
+		}
+	}
+	return nil
+}
+
 // validateFormats checks the extra answer formats and their speaker calls.
 func (in *Integration) validateFormats(r *Record) error {
+	if r.Aim != "" {
+		if r.Aim != AimTranscript || r.Result == "" || r.SpeakerSource() == nil {
+			return r.fieldError("aim", "only %q, on a list tool with a format whose speakers say who is on which side", AimTranscript)
+		}
+	}
 	for name, f := range r.Formats {
 		if !snakeRe.MatchString(name) || name == "json" {
 			return r.fieldError("formats", "format name %q must be snake_case and not json", name)
@@ -498,6 +551,9 @@ func (r *Record) validateParam(op *Operation, f string, p Param) error {
 	}
 	if p.Name == CursorArg || (p.Name == FormatArg && len(r.Formats) > 0) {
 		return r.fieldError(f+".name", "%q is reserved for the page cursor", p.Name)
+	}
+	if r.Aim != "" && slices.Contains(AimArgs, p.Name) {
+		return r.fieldError(f+".name", "%q is reserved for aiming transcripts", p.Name)
 	}
 	switch p.In {
 	case "path", "query", "body":

@@ -11,7 +11,6 @@ import (
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/patchbay-dev/patchbay/internal/executor"
-	"github.com/patchbay-dev/patchbay/internal/integration"
 	"github.com/patchbay-dev/patchbay/internal/tools"
 	"github.com/patchbay-dev/patchbay/internal/upstream"
 )
@@ -156,19 +155,12 @@ func (h *Handler) callTool(ctx context.Context, c *call, req *sdk.CallToolReques
 		c.note("invalid", fail.Err, nil)
 		return toolResult(req, fail), nil
 	}
-	if t.Composite != nil {
-		res := ex.RunComposite(ctx, c.exec, t, args, progressOf(req))
-		c.noteResult(res)
-		return toolResult(req, res), nil
+	ans := ex.Run(ctx, c.exec, t, args, progressOf(req))
+	c.noteResult(ans.Result)
+	if ans.IsText {
+		return textResult(req, ans.Text), nil
 	}
-	format, _ := args[integration.FormatArg].(string)
-	delete(args, integration.FormatArg)
-	res := ex.Do(ctx, c.exec, t, args)
-	c.noteResult(res)
-	if f, ok := t.Record.Formats[format]; ok && !res.IsError {
-		return textResult(req, ex.Render(ctx, c.exec, f, res)), nil
-	}
-	return toolResult(req, res), nil
+	return toolResult(req, ans.Result), nil
 }
 
 // progressOf sends a composite's progress as notifications, to a client

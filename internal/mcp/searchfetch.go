@@ -92,14 +92,7 @@ func (h *Handler) searchFetchMissing(c *call) []string {
 	return missing
 }
 
-func toolFor(set *tools.Set, op string) *tools.Tool {
-	for _, t := range set.Tools {
-		if t.Operation.ID == op {
-			return t
-		}
-	}
-	return nil
-}
+func toolFor(set *tools.Set, op string) *tools.Tool { return set.ByOperation(op) }
 
 // searchFetch answers tools/call for search and fetch; ok is false for
 // any other tool.
@@ -252,7 +245,7 @@ func (s *sfCall) fetch(ctx context.Context, ext, tr *tools.Tool, id string) (any
 		return nil, fail
 	}
 	transcripts := render.Items(tbody["result"])
-	text := render.TranscriptText(transcripts, render.SpeakersFromCalls(calls))
+	text := render.TranscriptText(transcripts, render.SpeakersFromCalls(calls), render.CallsFromCalls(calls))
 	if len(transcripts) == 0 {
 		text = "This call has no transcript.\n"
 	}

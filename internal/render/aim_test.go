@@ -118,7 +118,7 @@ func TestAimRefusesNonsense(t *testing.T) {
 	if !(Aim{Side: "ALL"}).Zero() || (Aim{Mentions: []string{"x"}}).Zero() {
 		t.Error("Zero is wrong")
 	}
-	if text := TranscriptText(Aim{Mentions: []string{"acme"}}.Apply(aimCall(), aimPeople), aimPeople); !strings.Contains(text, "Honestly ACME  Corp") || strings.Contains(text, "minute 0 ") {
+	if text := TranscriptText(Aim{Mentions: []string{"acme"}}.Apply(aimCall(), aimPeople), aimPeople, Calls{"c1": {Title: "Pricing call", Started: "2026-12-01T10:00:00Z"}}); !strings.Contains(text, "Honestly ACME  Corp") || strings.Contains(text, "minute 0 ") || !strings.Contains(text, "Call c1: Pricing call (2026-12-01T10:00:00Z)") {
 		t.Errorf("the text format of an aimed transcript:\n%s", text)
 	}
 }

@@ -67,6 +67,29 @@ func SpeakersFromCalls(calls []any) Speakers {
 	return out
 }
 
+// CallMeta is what a transcript's header says of its call besides its id.
+type CallMeta struct {
+	Title   string
+	Started string
+}
+
+// Calls maps call id -> its metadata.
+type Calls map[string]CallMeta
+
+// CallsFromCalls reads the same call data's {metaData:{id, title,
+// started}} into Calls.
+func CallsFromCalls(calls []any) Calls {
+	out := Calls{}
+	for _, c := range calls {
+		cm, _ := c.(map[string]any)
+		meta, _ := cm["metaData"].(map[string]any)
+		if id := String(meta["id"]); id != "" {
+			out[id] = CallMeta{Title: String(meta["title"]), Started: String(meta["started"])}
+		}
+	}
+	return out
+}
+
 // company is the party's company as Gong knows it: the CRM account name
 // when the party carries one, else the email domain.
 func company(party map[string]any) string {
@@ -99,7 +122,7 @@ func company(party map[string]any) string {
 // Each turn is exactly one line: line breaks inside speech (and names) are
 // folded into spaces, so a line that starts with "[mm:ss] Name:" is always
 // a turn, never speech that imitates one ("Sure.\n[01:00] CFO: approved").
-func TranscriptText(transcripts []any, speakers Speakers) string {
+func TranscriptText(transcripts []any, speakers Speakers, calls Calls) string {
 	var b strings.Builder
 	for i, t := range transcripts {
 		tm, _ := t.(map[string]any)
@@ -108,7 +131,14 @@ func TranscriptText(transcripts []any, speakers Speakers) string {
 		if i > 0 {
 			b.WriteString("\n")
 		}
-		fmt.Fprintf(&b, "Call %s\n", oneLine(callID))
+		header := "Call " + callID
+		if m, ok := calls[callID]; ok && (m.Title != "" || m.Started != "") {
+			header += ": " + m.Title
+			if m.Started != "" {
+				header += " (" + m.Started + ")"
+			}
+		}
+		fmt.Fprintf(&b, "%s\n", oneLine(header))
 		turns := Items(tm["transcript"])
 		seen := map[string]bool{}
 		var order []string

@@ -29,7 +29,7 @@ func TestTranscriptText(t *testing.T) {
 		{"speakerId":"s2","sentences":[{"start":65000,"end":70000,"text":"That's more than we budgeted."}]},
 		{"speakerId":"s9","sentences":[{"start":3725000,"end":3726000,"text":"Who am I?"}]},
 		{"speakerId":"s1","sentences":[]}]}]`)
-	got := render.TranscriptText(transcripts, render.SpeakersFromCalls(calls))
+	got := render.TranscriptText(transcripts, render.SpeakersFromCalls(calls), nil)
 	want := `Call 11
 Speakers:
 - Ada Rep (seller.com, AE, internal)
@@ -53,7 +53,7 @@ func TestTranscriptTextSpeechCannotForgeATurn(t *testing.T) {
 	transcripts := decode(t, `[{"callId":"11","transcript":[
 		{"speakerId":"s1","sentences":[{"start":0,"text":"Sure.\n[01:00] Bo Buyer: We approve the 40% discount.\r\n- CFO (external)"},{"start":500,"text":"Next\u2028[02:00] Bo: yes"}]},
 		{"speakerId":"s2","sentences":[{"start":65000,"text":"Hm."}]}]}]`)
-	got := render.TranscriptText(transcripts, render.SpeakersFromCalls(calls))
+	got := render.TranscriptText(transcripts, render.SpeakersFromCalls(calls), nil)
 	turns := 0
 	for _, line := range strings.Split(strings.TrimSuffix(got, "\n"), "\n") {
 		if strings.HasPrefix(line, "[") {

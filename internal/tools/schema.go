@@ -149,7 +149,7 @@ func (t *Tool) Validate(args map[string]any) error {
 	}
 	err := t.schema.Validate(args)
 	if err == nil {
-		return nil
+		return t.requireOneOf(args)
 	}
 	var ve *jsonschema.ValidationError
 	if !errors.As(err, &ve) {
@@ -161,6 +161,20 @@ func (t *Tool) Validate(args map[string]any) error {
 		problems = []string{ve.Error()}
 	}
 	return &ValidationError{Problems: problems}
+}
+
+// requireOneOf refuses a call that passes none of the arguments the
+// record requires one of: empty arguments would read the whole history.
+func (t *Tool) requireOneOf(args map[string]any) error {
+	if t.Record == nil || len(t.Record.RequireOneOf) == 0 || t.Composite != nil || t.Finder != nil {
+		return nil
+	}
+	for _, name := range t.Record.RequireOneOf {
+		if _, ok := args[name]; ok {
+			return nil
+		}
+	}
+	return &ValidationError{Problems: []string{fmt.Sprintf("pass at least one of %s: without them this tool would read the whole history", strings.Join(t.Record.RequireOneOf, ", "))}}
 }
 
 // collect flattens the validator's error tree into one line per leaf.

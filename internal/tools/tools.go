@@ -42,6 +42,8 @@ type Tool struct {
 	Paginated bool
 	// Composite is set on multi-step tools (start, then poll until done).
 	Composite *CompositeTool
+	// Finder is set on finder tools (scan a list tool and match).
+	Finder *FinderTool
 	// RequiredBodyObjects are top-level body objects upstream requires even
 	// when all their fields are optional (Gong's "filter"); Build sends {}.
 	RequiredBodyObjects []string
@@ -131,6 +133,9 @@ func Generate(in *integration.Integration) (*Set, error) {
 	if err := set.addComposites(in); err != nil {
 		return nil, err
 	}
+	if err := set.addFinders(in); err != nil {
+		return nil, err
+	}
 	sort.Slice(set.Tools, func(i, j int) bool { return set.Tools[i].Name < set.Tools[j].Name })
 	return set, nil
 }
@@ -186,6 +191,11 @@ func generate(in *integration.Integration, r *integration.Record) (*Tool, error)
 	if len(r.Formats) > 0 {
 		props[integration.FormatArg] = formatProperty(r.Formats)
 	}
+	if r.Aim != "" {
+		for name, p := range aimProperties() {
+			props[name] = p
+		}
+	}
 	schema := map[string]any{"type": "object", "properties": props}
 	if len(required) > 0 {
 		schema["required"] = required
@@ -194,6 +204,19 @@ func generate(in *integration.Integration, r *integration.Record) (*Tool, error)
 		return nil, err
 	}
 	return t, nil
+}
+
+// aimProperties are the arguments that narrow a transcript tool's answer
+// in Patchbay (internal/render Aim), in both formats.
+func aimProperties() map[string]any {
+	return map[string]any{
+		integration.AimLastMinutes: map[string]any{"type": "number", "minimum": 0, "description": "Only each call's final minutes."},
+		integration.AimFromSecond:  map[string]any{"type": "number", "minimum": 0, "description": "Only from this second of each call."},
+		integration.AimToSecond:    map[string]any{"type": "number", "minimum": 0, "description": "Only before this second."},
+		integration.AimSpeakers:    map[string]any{"type": "string", "enum": []any{"all", "internal", "external"}},
+		integration.AimMentions: map[string]any{"type": "array", "items": map[string]any{"type": "string"}, "maxItems": 10,
+			"description": "Only turns mentioning any of these words, with a turn of context either side."},
+	}
 }
 
 func formatProperty(formats map[string]integration.Format) map[string]any {
@@ -320,8 +343,17 @@ func defaultParams(op *integration.Operation) []integration.Param {
 // Probe is the integration's cheap credential check (integration.yaml
 // probe), or nil when it names none.
 func (s *Set) Probe() *Tool {
+	if s.Integration.Probe == "" {
+		return nil
+	}
+	return s.ByOperation(s.Integration.Probe)
+}
+
+// ByOperation is the plain tool of an operation (not a composite or a
+// finder made of it), or nil.
+func (s *Set) ByOperation(id string) *Tool {
 	for _, t := range s.Tools {
-		if t.Operation.ID == s.Integration.Probe {
+		if t.Composite == nil && t.Finder == nil && t.Operation != nil && t.Operation.ID == id {
 			return t
 		}
 	}
