@@ -40,6 +40,9 @@ type envOptions struct {
 	logger *slog.Logger                        // Patchbay's logger (default: discard)
 	serve  func(http.Handler) *httptest.Server // how Patchbay is served (default httptest.NewServer)
 	dbPath string                              // the SQLite file (default: a fresh one)
+	// realistic serves the true-to-life company (150 users, 5,000+ calls)
+	// instead of the small one, for tests where realism is the point.
+	realistic bool
 }
 
 // newEnvWith is newEnv with hooks: a config change, a wrapper around the
@@ -47,7 +50,7 @@ type envOptions struct {
 func newEnvWith(t *testing.T, o envOptions) *env {
 	t.Helper()
 	e := &env{t: t, clock: gongsandbox.NewClock(time.Now())}
-	e.sandbox = gongsandbox.New(gongsandbox.Options{Seed: 1, Small: true, RatePerSecond: -1, DailyLimit: -1})
+	e.sandbox = gongsandbox.New(gongsandbox.Options{Seed: 1, Small: !o.realistic, RatePerSecond: -1, DailyLimit: -1})
 	var sbh http.Handler = e.sandbox
 	if o.wrap != nil {
 		sbh = o.wrap(sbh)

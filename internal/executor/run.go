@@ -110,7 +110,7 @@ func (e *Executor) RunFinder(ctx context.Context, c *Call, t *tools.Tool, args m
 		if err := st.Validate(a); err != nil {
 			return finder.Page{Failed: true, Reason: "the finder built arguments its scan tool refuses: " + err.Error()}
 		}
-		res := e.Do(ctx, c, st, a)
+		res := e.Do(upstream.Whole(ctx), c, st, a)
 		return finder.Page{Value: res.Value(), Failed: res.IsError, Status: res.Status, Reason: res.Err, RateLimit: res.RateLimit}
 	}
 	ans, err := t.Finder.Def.RunWithin(ctx, fetch, args, e.opts.Now(), c.MaxAnswerBytes)

@@ -170,12 +170,19 @@ func (c *Client) Call(ctx context.Context, in *integration.Integration, baseURL 
 		return &Result{Body: errBody(ErrorBody{Status: resp.StatusCode, Message: fmt.Sprintf("%s's answer is larger than %d bytes; narrow the request", in.Title, c.MaxBody)}), IsError: true, Status: resp.StatusCode, Err: "answer too large"}
 	}
 	res := mapResponse(in, t, resp, raw, args)
-	if !res.IsError && c.MaxResult > 0 && len(res.Raw) > c.MaxResult {
+	if !res.IsError && c.MaxResult > 0 && len(res.Raw) > c.MaxResult && ctx.Value(wholeKey{}) == nil {
 		// Only an answer over the cap is decoded, to be cut at whole items.
 		res.Body, res.Raw = capBody(res.Value(), c.MaxResult), nil
 	}
 	return res
 }
+
+type wholeKey struct{}
+
+// Whole marks requests whose answers Patchbay reads itself (a finder's
+// scan pages): they are never cut to the answer cap, which is for answers
+// a client reads.
+func Whole(ctx context.Context) context.Context { return context.WithValue(ctx, wholeKey{}, true) }
 
 func (c *Client) observe(in *integration.Integration, status int, start time.Time) {
 	if c.Observe != nil {
