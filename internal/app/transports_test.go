@@ -11,6 +11,8 @@ import (
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
+	gongsandbox "github.com/patchbay-dev/patchbay/internal/sandbox/gong"
+
 	"github.com/patchbay-dev/patchbay/internal/app"
 )
 
@@ -123,6 +125,22 @@ func TestSearchFetchTools(t *testing.T) {
 		t.Fatal("search found no Initech call")
 	}
 	first := results[0].(map[string]any)
+	// Newest first: the first result is the latest Initech call, whatever
+	// the size of the window searched.
+	co := e.sandbox.Company()
+	initech := co.AccountByName("Initech")
+	var latest *gongsandbox.Call
+	for _, c := range co.Calls {
+		if c.AccountID == initech.CRMID && c.Started.Before(time.Now()) && (latest == nil || c.Started.After(latest.Started)) {
+			latest = c
+		}
+	}
+	if first["id"] != latest.ID {
+		t.Errorf("search's first result is %v, want the latest Initech call %s (%s)", first["id"], latest.ID, latest.Started)
+	}
+	if _, ok := found["scanned"].(map[string]any); !ok || found["complete"] == nil {
+		t.Errorf("search does not say what it covered: %v", found)
+	}
 	doc, isErr := call(t, cs, "fetch", map[string]any{"id": first["id"]})
 	if isErr {
 		t.Fatalf("fetch: %v", doc)

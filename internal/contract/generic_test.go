@@ -18,10 +18,6 @@ import (
 // work is moving out ("file: part of the token"). Each must go; the test
 // fails if one is listed but no longer found, so the list only shrinks.
 var knownVendorHits = []string{
-	// internal/mcp's search/fetch names its operations until they move to
-	// integration.yaml (search_fetch).
-	"internal/mcp/searchfetch.go: listCallsExtensive",
-	"internal/mcp/searchfetch.go: getCallTranscripts",
 }
 
 // known reports whether a hit is a listed exception, and which.

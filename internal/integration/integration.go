@@ -52,6 +52,9 @@ type Integration struct {
 	Requests       Requests      `yaml:"requests"`
 	RateLimit      RateLimitRule `yaml:"rate_limit"`
 
+	// SearchFetch says what ChatGPT's search and fetch tools are made of.
+	SearchFetch *SearchFetch `yaml:"search_fetch"`
+
 	Records []*Record `yaml:"-"`
 	// Composites are multi-step tools over documented methods (composites.yaml).
 	Composites []*Composite `yaml:"-"`
@@ -156,6 +159,25 @@ type Record struct {
 	RequireOneOf []string `yaml:"require_one_of"`
 
 	File string `yaml:"-"` // where the record was read from, for errors
+}
+
+// SearchFetch makes the search and fetch tools ChatGPT deep research asks
+// for out of an integration's tools: search runs a finder with the query's
+// words (param Words) over the last Days; fetch reads one item's details
+// and its transcript, each a tool called with the id in its ids argument.
+type SearchFetch struct {
+	Finder     string   `yaml:"finder"`
+	Words      string   `yaml:"words"`
+	Days       int      `yaml:"days"`
+	Details    ByIDTool `yaml:"details"`
+	Transcript ByIDTool `yaml:"transcript"`
+}
+
+// ByIDTool is a tool called for given ids.
+type ByIDTool struct {
+	Tool      string         `yaml:"tool"`
+	IDs       string         `yaml:"ids"`
+	Arguments map[string]any `yaml:"arguments"`
 }
 
 // AimTranscript is the Aim of transcript tools.
@@ -392,6 +414,11 @@ func (in *Integration) validate() error {
 		seenOp[r.Operation] = r.File
 		if err := in.validateRecord(r); err != nil {
 			return err
+		}
+	}
+	if sf := in.SearchFetch; sf != nil {
+		if sf.Finder == "" || sf.Words == "" || sf.Days <= 0 || sf.Details.Tool == "" || sf.Details.IDs == "" || sf.Transcript.Tool == "" || sf.Transcript.IDs == "" {
+			return fmt.Errorf("integration.yaml: search_fetch needs finder, words, days (positive), and details and transcript each with tool and ids")
 		}
 	}
 	if n := len(in.Instructions); n > MaxInstructionsBytes {

@@ -5,53 +5,53 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"sort"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/patchbay-dev/patchbay/internal/executor"
+	"github.com/patchbay-dev/patchbay/internal/finder"
+	"github.com/patchbay-dev/patchbay/internal/integration"
 	"github.com/patchbay-dev/patchbay/internal/render"
 	"github.com/patchbay-dev/patchbay/internal/tools"
 	"github.com/patchbay-dev/patchbay/internal/upstream"
 )
 
 // The search and fetch tools ChatGPT deep research (and company knowledge)
-// requires, added to a server whose config has search_fetch: search finds
-// calls by title, participants, accounts and date; fetch gives one call's
-// transcript as text. Both are made of the integration's own tools, so
-// scopes, rate limits and the audit log work as for any tool call.
+// requires, added to a server whose config has search_fetch. The
+// integration's data (integration.yaml search_fetch) says what they are
+// made of: search runs a finder tool with the query's words, newest first,
+// and says what it covered; fetch reads one item's details and transcript.
+// Every request goes through the executor, so filters, scopes, budgets,
+// pacing and the audit log work as for any tool call.
 
 const (
 	searchToolName = "search"
 	fetchToolName  = "fetch"
-	// Operations the two tools are made of.
-	opCallsExtensive = "listCallsExtensive"
-	opTranscripts    = "getCallTranscripts"
-	// searchWindow and searchPages bound one search: the calls of the last
-	// 180 days, at most 5 pages of 100 (one upstream request each).
-	searchWindow = 180 * 24 * time.Hour
-	searchPages  = 5
-	searchLimit  = 20
+	searchLimit    = 20
 )
 
-var searchFetchTools = []*sdk.Tool{
-	{
-		Name:  searchToolName,
-		Title: "Search calls",
-		Description: "Searches the recorded calls of the last 180 days by words in the call title, participant names, emails and companies, CRM account names, or the date (2026-10-07, 2026-10 or October). " +
-			`Every word must match. Returns {"results":[{"id","title","url"}]}, newest first; pass a result's id to fetch to read the call's transcript.`,
-		InputSchema: json.RawMessage(`{"type":"object","properties":{"query":{"type":"string","description":"Words to look for, e.g. \"Initech renewal\" or \"Dana Lee 2026-10\"."}},"required":["query"],"additionalProperties":false}`),
-		Annotations: readOnlyAnnotations("Search calls"),
-	},
-	{
-		Name:        fetchToolName,
-		Title:       "Fetch a call",
-		Description: `Fetches one call found by search: {"id","title","text","url","metadata"}, where text is the call's transcript ("[mm:ss] Speaker: words" lines, speakers named with company and title) and metadata has the date, duration, participants and accounts.`,
-		InputSchema: json.RawMessage(`{"type":"object","properties":{"id":{"type":"string","description":"A call id from search."}},"required":["id"],"additionalProperties":false}`),
-		Annotations: readOnlyAnnotations("Fetch a call"),
-	},
+func searchFetchTools(sf *integration.SearchFetch) []*sdk.Tool {
+	return []*sdk.Tool{
+		{
+			Name:  searchToolName,
+			Title: "Search calls",
+			Description: fmt.Sprintf("Searches the recorded calls of the last %d days by words in the call title, participant names, emails and titles, CRM account and deal names, and a date (2026-10-07, 2026-10 or October). ", sf.Days) +
+				`Every word must match. Returns {"results":[{"id","title","url"}]}, newest first, and what the search covered; pass a result's id to fetch to read the call's transcript.`,
+			InputSchema: json.RawMessage(`{"type":"object","properties":{"query":{"type":"string","description":"Words to look for, e.g. \"Initech renewal\" or \"Dana Lee 2026-10\"."}},"required":["query"],"additionalProperties":false}`),
+			Annotations: readOnlyAnnotations("Search calls"),
+		},
+		{
+			Name:        fetchToolName,
+			Title:       "Fetch a call",
+			Description: `Fetches one call found by search: {"id","title","text","url","metadata"}, where text is the call's transcript ("[mm:ss] Speaker: words" lines, speakers named with company and title) and metadata has the date, duration, participants and accounts.`,
+			InputSchema: json.RawMessage(`{"type":"object","properties":{"id":{"type":"string","description":"A call id from search."}},"required":["id"],"additionalProperties":false}`),
+			Annotations: readOnlyAnnotations("Fetch a call"),
+		},
+	}
 }
 
 func readOnlyAnnotations(title string) *sdk.ToolAnnotations {
@@ -59,46 +59,69 @@ func readOnlyAnnotations(title string) *sdk.ToolAnnotations {
 	return &sdk.ToolAnnotations{Title: title, ReadOnlyHint: true, DestructiveHint: &f, IdempotentHint: true, OpenWorldHint: &t}
 }
 
+// sfTools are the tools search and fetch are made of, when the
+// integration defines them.
+type sfTools struct {
+	def                         *integration.SearchFetch
+	finder, details, transcript *tools.Tool
+}
+
+func searchFetchOf(set *tools.Set) (sfTools, bool) {
+	sf := set.Integration.SearchFetch
+	if sf == nil {
+		return sfTools{}, false
+	}
+	f, ok1 := set.Lookup(sf.Finder)
+	d, ok2 := set.Lookup(sf.Details.Tool)
+	t, ok3 := set.Lookup(sf.Transcript.Tool)
+	return sfTools{sf, f, d, t}, ok1 && ok2 && ok3 && f.Finder != nil
+}
+
 // searchFetchOn reports whether the server offers search and fetch: its
 // config asks for them and its filters allow the tools they are made of.
-func searchFetchOn(c *call) bool {
-	if !c.server.Config.SearchFetch {
-		return false
+func searchFetchOn(c *call) (sfTools, bool) {
+	st, ok := searchFetchOf(c.set)
+	if !ok || !c.server.Config.SearchFetch {
+		return st, false
 	}
-	ext, tr := toolFor(c.set, opCallsExtensive), toolFor(c.set, opTranscripts)
-	return ext != nil && tr != nil && c.exec.Allowed(ext) && c.exec.Allowed(tr)
+	return st, c.exec.Allowed(st.finder) && c.exec.Allowed(st.details) && c.exec.Allowed(st.transcript)
 }
 
 // searchFetchList adds search and fetch to a server's tool list.
 func (h *Handler) searchFetchList(c *call, list []*sdk.Tool) []*sdk.Tool {
-	if !searchFetchOn(c) {
+	st, on := searchFetchOn(c)
+	if !on {
 		return list
 	}
-	if c.server.Config.HideToolsMissingScopes && len(h.searchFetchMissing(c)) > 0 {
+	if c.server.Config.HideToolsMissingScopes && len(st.missing(c)) > 0 {
 		return list
 	}
 	out := make([]*sdk.Tool, 0, len(list)+2)
-	out = append(out, searchFetchTools...)
+	out = append(out, searchFetchTools(st.def)...)
 	return append(out, list...)
 }
 
-func (h *Handler) searchFetchMissing(c *call) []string {
+func (st sfTools) missing(c *call) []string {
 	var missing []string
-	for _, op := range []string{opCallsExtensive, opTranscripts} {
-		if t := toolFor(c.set, op); t != nil {
-			missing = append(missing, executor.MissingScopes(c.account.Scopes, t.Scopes)...)
+	for _, t := range []*tools.Tool{st.finder, st.details, st.transcript} {
+		for _, m := range executor.MissingScopes(c.account.Scopes, t.Scopes) {
+			if !slices.Contains(missing, m) {
+				missing = append(missing, m)
+			}
 		}
 	}
 	return missing
 }
 
-func toolFor(set *tools.Set, op string) *tools.Tool { return set.ByOperation(op) }
-
 // searchFetch answers tools/call for search and fetch; ok is false for
 // any other tool.
 func (h *Handler) searchFetch(ctx context.Context, c *call, req *sdk.CallToolRequest) (res sdk.Result, ok bool) {
 	name := req.Params.Name
-	if (name != searchToolName && name != fetchToolName) || !searchFetchOn(c) {
+	if name != searchToolName && name != fetchToolName {
+		return nil, false
+	}
+	st, on := searchFetchOn(c)
+	if !on {
 		return nil, false
 	}
 	var args struct {
@@ -116,19 +139,18 @@ func (h *Handler) searchFetch(ctx context.Context, c *call, req *sdk.CallToolReq
 	if name == fetchToolName && (args.ID == nil || strings.TrimSpace(*args.ID) == "") {
 		return h.sfFail(c, req, "invalid", "invalid arguments: id is required", nil), true
 	}
-	ext, tr := toolFor(c.set, opCallsExtensive), toolFor(c.set, opTranscripts)
-	if missing := h.searchFetchMissing(c); len(missing) > 0 {
+	if missing := st.missing(c); len(missing) > 0 {
 		msg := fmt.Sprintf("the %s account %q was not granted the scope this tool needs (%s); reconnect it with that scope", c.account.Integration, c.account.Name, strings.Join(missing, ", "))
 		return h.sfFail(c, req, "error", msg, missing), true
 	}
 	c.exec.Multi = true // several requests: paced
-	sf := &sfCall{h: h, c: c}
+	sf := &sfCall{h: h, c: c, st: st}
 	var out any
 	var up *upstream.Result
 	if name == searchToolName {
-		out, up = sf.search(ctx, ext, *args.Query)
+		out, up = sf.search(ctx, *args.Query)
 	} else {
-		out, up = sf.fetch(ctx, ext, tr, strings.TrimSpace(*args.ID))
+		out, up = sf.fetch(ctx, strings.TrimSpace(*args.ID))
 	}
 	if up != nil {
 		c.noteResult(up)
@@ -152,6 +174,7 @@ func (h *Handler) sfFail(c *call, req *sdk.CallToolRequest, status, msg string, 
 type sfCall struct {
 	h         *Handler
 	c         *call
+	st        sfTools
 	rateLimit *upstream.RateLimit
 }
 
@@ -175,60 +198,76 @@ type searchResult struct {
 	URL   string `json:"url"`
 }
 
-func (s *sfCall) search(ctx context.Context, ext *tools.Tool, query string) (any, *upstream.Result) {
-	terms := strings.Fields(strings.ToLower(query))
+// search runs the finder with the query's words, over the date its words
+// name or the last days.
+func (s *sfCall) search(ctx context.Context, query string) (any, *upstream.Result) {
 	now := s.h.opts.Now().UTC()
-	args := map[string]any{
-		"fromDateTime": now.Add(-searchWindow).Format(time.RFC3339),
-		"toDateTime":   now.Add(time.Minute).Format(time.RFC3339),
-		"parties":      true,
-		"context":      "Extended",
+	words, from, to := dateWords(query, now)
+	if from.IsZero() {
+		from, to = now.AddDate(0, 0, -s.st.def.Days), now.Add(time.Minute)
 	}
-	type hit struct {
-		r       searchResult
-		started string
+	args := map[string]any{"from": from.Format(time.RFC3339), "to": to.Format(time.RFC3339), "limit": json.Number(strconv.Itoa(searchLimit))}
+	if len(words) > 0 {
+		args[s.st.def.Words] = strings.Join(words, " ")
 	}
-	var hits []hit
-	var stopped string
-	for page := 0; page < searchPages; page++ {
-		body, fail := s.do(ctx, ext, args)
-		if fail != nil {
-			if len(hits) > 0 && (fail.Status == http.StatusTooManyRequests || executor.Refused(fail)) {
-				// What was found so far beats nothing; the answer says
-				// where the scan stopped and why.
-				stopped = fmt.Sprintf("The search stopped after %d of up to %d pages of calls: %s", page, searchPages, fail.Err)
-				break
-			}
-			return nil, fail
-		}
-		for _, it := range render.Items(body["result"]) {
-			cm, _ := it.(map[string]any)
-			meta, _ := cm["metaData"].(map[string]any)
-			if meta == nil || !matches(haystack(cm), terms) {
-				continue
-			}
-			hits = append(hits, hit{searchResult{ID: render.String(meta["id"]), Title: render.String(meta["title"]), URL: render.String(meta["url"])}, render.String(meta["started"])})
-		}
-		next := render.String(body["next_cursor"])
-		if next == "" {
-			break
-		}
-		args["next_cursor"] = next
+	res := s.h.opts.Executor.RunFinder(ctx, s.c.exec, s.st.finder, args)
+	if res.RateLimit != nil {
+		s.rateLimit = res.RateLimit
 	}
-	sort.SliceStable(hits, func(i, j int) bool { return hits[i].started > hits[j].started })
-	results := make([]searchResult, 0, min(len(hits), searchLimit))
-	for i := 0; i < len(hits) && i < searchLimit; i++ {
-		results = append(results, hits[i].r)
+	if res.IsError {
+		return nil, res
 	}
-	out := map[string]any{"results": results}
-	if stopped != "" {
-		out["note"] = stopped
+	ans, _ := res.Body.(*finder.Answer)
+	results := make([]searchResult, 0, len(ans.Matches))
+	for _, m := range ans.Matches {
+		results = append(results, searchResult{ID: render.String(m["id"]), Title: render.String(m["title"]), URL: render.String(m["url"])})
+	}
+	out := map[string]any{"results": results, "complete": ans.Complete, "scanned": ans.Scanned}
+	if ans.Stopped != "" {
+		out["note"] = "The search stopped early: " + ans.Stopped + ". Narrow the query (a date such as 2026-10) to search further back."
 	}
 	return out, nil
 }
 
-func (s *sfCall) fetch(ctx context.Context, ext, tr *tools.Tool, id string) (any, *upstream.Result) {
-	body, fail := s.do(ctx, ext, map[string]any{"callIds": []any{id}, "parties": true, "context": "Extended"})
+var months = map[string]time.Month{}
+
+func init() {
+	for m := time.January; m <= time.December; m++ {
+		months[strings.ToLower(m.String())] = m
+		months[strings.ToLower(m.String()[:3])] = m
+	}
+}
+
+// dateWords takes the first date word of a query out of it: a day
+// (2026-10-07), a month (2026-10) or a month's name (the latest such month
+// up to now). from is zero when there is none.
+func dateWords(query string, now time.Time) (words []string, from, to time.Time) {
+	for _, w := range strings.Fields(query) {
+		if !from.IsZero() {
+			words = append(words, w)
+			continue
+		}
+		lw := strings.ToLower(w)
+		if d, err := time.Parse("2006-01-02", w); err == nil {
+			from, to = d, d.AddDate(0, 0, 1)
+		} else if d, err := time.Parse("2006-01", w); err == nil {
+			from, to = d, d.AddDate(0, 1, 0)
+		} else if m, ok := months[lw]; ok {
+			y := now.Year()
+			if m > now.Month() {
+				y--
+			}
+			from = time.Date(y, m, 1, 0, 0, 0, 0, time.UTC)
+			to = from.AddDate(0, 1, 0)
+		} else {
+			words = append(words, w)
+		}
+	}
+	return words, from, to
+}
+
+func (s *sfCall) fetch(ctx context.Context, id string) (any, *upstream.Result) {
+	body, fail := s.do(ctx, s.st.details, byID(s.st.def.Details, id))
 	if fail != nil {
 		return nil, fail
 	}
@@ -240,7 +279,7 @@ func (s *sfCall) fetch(ctx context.Context, ext, tr *tools.Tool, id string) (any
 	}
 	cm, _ := calls[0].(map[string]any)
 	meta, _ := cm["metaData"].(map[string]any)
-	tbody, fail := s.do(ctx, tr, map[string]any{"callIds": []any{id}})
+	tbody, fail := s.do(ctx, s.st.transcript, byID(s.st.def.Transcript, id))
 	if fail != nil {
 		return nil, fail
 	}
@@ -270,32 +309,12 @@ func (s *sfCall) fetch(ctx context.Context, ext, tr *tools.Tool, id string) (any
 	return map[string]any{"id": id, "title": render.String(meta["title"]), "text": text, "url": render.String(meta["url"]), "metadata": metadata}, nil
 }
 
-// haystack is what search looks in: title, participants, accounts, date.
-func haystack(cm map[string]any) string {
-	meta, _ := cm["metaData"].(map[string]any)
-	var b strings.Builder
-	b.WriteString(render.String(meta["title"]))
-	for _, p := range render.Items(cm["parties"]) {
-		pm, _ := p.(map[string]any)
-		for _, k := range []string{"name", "emailAddress", "title"} {
-			b.WriteString("\n" + render.String(pm[k]))
-		}
-		b.WriteString("\n" + strings.Join(accounts(pm), "\n"))
+func byID(t integration.ByIDTool, id string) map[string]any {
+	args := map[string]any{t.IDs: []any{id}}
+	for k, v := range t.Arguments {
+		args[k] = v
 	}
-	b.WriteString("\n" + strings.Join(accounts(cm), "\n"))
-	if t, err := time.Parse(time.RFC3339, render.String(meta["started"])); err == nil {
-		b.WriteString("\n" + t.Format("2006-01-02 January 2006 Jan"))
-	}
-	return strings.ToLower(b.String())
-}
-
-func matches(hay string, terms []string) bool {
-	for _, t := range terms {
-		if !strings.Contains(hay, t) {
-			return false
-		}
-	}
-	return true
+	return args
 }
 
 // accounts lists the CRM account names in a call's or party's context.
