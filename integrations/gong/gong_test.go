@@ -249,10 +249,12 @@ func TestServerInstructions(t *testing.T) {
 		"ISO-8601 with offset", "YYYY-MM-DD", // date formats the schemas name only as date-time and date
 		"next_cursor exactly as received", // paged tools list next_cursor with no description
 		"429", "retry_after_seconds",      // how a rate limit comes back
-		"Spends Gong credits",         // the credits note, quoted
-		"still_processing",            // what the *_and_wait tools answer
-		"Shaped like",                 // the pointers of lean schemas
-		"confirm with the user first", // irreversible tools
+		"Spends Gong credits",                       // the credits note, quoted
+		"still_processing",                          // what the *_and_wait tools answer
+		"Shaped like",                               // the pointers of lean schemas
+		"confirm with the user first",               // irreversible tools
+		"find_gong_calls", "find_gong_crm_entities", // the routes Gong's API lacks
+		"size budget", // answers that fit, and how to get the rest
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the instructions do not say %q", want)

@@ -262,3 +262,19 @@ func TestLegacySSEKeepAlive(t *testing.T) {
 		}
 	}
 }
+
+// initialize carries the integration's server instructions: the routes an
+// agent needs (finders, CRM ids), paging and the answer budget.
+func TestInitializeCarriesInstructions(t *testing.T) {
+	e := newEnv(t)
+	cs := e.connect(e.server(map[string]any{}).URL, nil)
+	got := cs.InitializeResult().Instructions
+	if len(got) == 0 || len(got) > 1500 {
+		t.Fatalf("instructions of %d bytes, want some and at most 1,500", len(got))
+	}
+	for _, want := range []string{"find_gong_calls", "find_gong_crm_entities", "next_cursor"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the instructions do not name %s:\n%s", want, got)
+		}
+	}
+}

@@ -38,12 +38,32 @@ func (h *Handler) middleware(next sdk.MethodHandler) sdk.MethodHandler {
 		switch {
 		case method == "tools/list":
 			return h.listTools(c), nil
+		case method == "initialize" || method == "server/discover":
+			return withInstructions(next(ctx, method, req))(c.set.Instructions())
 		case method != "tools/call":
 			return next(ctx, method, req)
 		case !isCall || cr.Params == nil:
 			return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: "invalid tools/call request"}
 		}
 		return h.callTool(ctx, c, cr)
+	}
+}
+
+// withInstructions puts the integration's server instructions (how to find
+// things, where ids come from, paging and the answer budget) in an
+// initialize answer: they are said once, not in every tool's description.
+func withInstructions(res sdk.Result, err error) func(string) (sdk.Result, error) {
+	return func(text string) (sdk.Result, error) {
+		if err != nil || text == "" {
+			return res, err
+		}
+		switch r := res.(type) {
+		case *sdk.InitializeResult:
+			r.Instructions = text
+		case *sdk.DiscoverResult: // 2026-07-28's stateless start
+			r.Instructions = text
+		}
+		return res, err
 	}
 }
 
