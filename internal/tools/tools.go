@@ -210,12 +210,12 @@ func generate(in *integration.Integration, r *integration.Record) (*Tool, error)
 // in Patchbay (internal/render Aim), in both formats.
 func aimProperties() map[string]any {
 	return map[string]any{
-		integration.AimLastMinutes: map[string]any{"type": "number", "minimum": 0, "description": "Only each call's final minutes."},
-		integration.AimFromSecond:  map[string]any{"type": "number", "minimum": 0, "description": "Only from this second of each call."},
-		integration.AimToSecond:    map[string]any{"type": "number", "minimum": 0, "description": "Only before this second."},
+		integration.AimLastMinutes: map[string]any{"type": "number", "minimum": 0, "description": "Each call's final minutes only."},
+		integration.AimFromSecond:  map[string]any{"type": "number", "minimum": 0},
+		integration.AimToSecond:    map[string]any{"type": "number", "minimum": 0},
 		integration.AimSpeakers:    map[string]any{"type": "string", "enum": []any{"all", "internal", "external"}},
 		integration.AimMentions: map[string]any{"type": "array", "items": map[string]any{"type": "string"}, "maxItems": 10,
-			"description": "Only turns mentioning any of these words, with a turn of context either side."},
+			"description": "Turns mentioning any, with one turn either side."},
 	}
 }
 
