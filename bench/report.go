@@ -196,6 +196,11 @@ func (f *figures) report(root string) error {
 	tf.add("restart on the same data dir", f0(median(f.startAgain)), f0(minOf(f.startAgain)), f0(maxOf(f.startAgain)), fmt.Sprint(len(f.startAgain)))
 	w("%s\n", tf)
 
+	// (g)
+	w("## (g) Agent cost: the guide's three workflows by the scripted agent (test/agent)\n\n")
+	w("Each workflow run against one MCP server with every tool, on the true-to-life sandbox company: by the finder tools, and by the plain API tools alone (scan listings, match and cut by hand). Answer bytes are what the model reads (tools/list, %d bytes, comes on top once per conversation); upstream requests are the audit log's count. Target (issue 16): the finder route at most a quarter of the plain route's answer bytes for the post-mortem and the briefing.\n\n", f.listBytes)
+	w("%s\n", f.agentTable())
+
 	// Targets.
 	w("## Targets (issue 9)\n\n")
 	var checks []check

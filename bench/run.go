@@ -39,6 +39,7 @@ type figures struct {
 	mem                    []memRound // (e)
 	memAccounts, memServer int
 	startFresh, startAgain []float64 // (f) ms to the first successful tools/call
+	agent                  []*agentRow // (g)
 	urlFresh               []float64 // (f) ms to the MCP URL line
 	notes                  []string
 }
@@ -281,6 +282,11 @@ func run(ctx context.Context, root string, cfg config) (err error) {
 	}
 	f.listBytes, f.listTools = len(out), countTools(out)
 	f.pbRSS, f.pbPeak, _ = rss(pbProc.cmd.Process.Pid)
+	// (g) after the RSS reading: the workflows' large answers are not part
+	// of the steady-state figures above.
+	if err := f.agentCost(ctx, step, pbURL, mainDB, key, cfg.rounds); err != nil {
+		return err
+	}
 	if prof != nil {
 		_ = prof.fetch(ctx, "/debug/pprof/heap", "heap.pprof")
 		_ = prof.fetch(ctx, "/debug/pprof/allocs", "allocs.pprof")
