@@ -50,7 +50,7 @@ test("MCPServerStreamableHttp lists tools and calls one at 2026-07-28", async ()
 });
 
 test("MCPServerStreamableHttp with search_fetch: search then fetch, as deep research does", async () => {
-  const srv = await newServer({ search_fetch: true, tags: ["users"] });
+  const srv = await newServer({ search_fetch: true, tags: ["calls"] });
   const server = new MCPServerStreamableHttp({ url: srv.url, name: "patchbay-research" });
   await server.connect();
   try {
