@@ -10,12 +10,14 @@ import (
 	"github.com/patchbay-dev/patchbay/internal/upstream"
 )
 
-// Render turns a successful list answer into the asked-for format.
+// Render turns a successful list answer, read at page p, into the
+// asked-for format, whole items within the call's answer budget (fitText).
 // A speaker lookup that fails leaves speaker ids in place and says so,
 // rather than failing an answer that already arrived.
-func (e *Executor) Render(ctx context.Context, c *Call, f integration.Format, res *upstream.Result) string {
+func (e *Executor) Render(ctx context.Context, c *Call, f integration.Format, res *upstream.Result, p page) string {
 	body, _ := res.Value().(map[string]any)
 	items, _ := body["result"].([]any)
+	items = items[min(p.skip, len(items)):]
 	var note string
 	speakers, calls := render.Speakers{}, render.Calls{}
 	if f.Speakers != nil && len(items) > 0 {
@@ -25,20 +27,20 @@ func (e *Executor) Render(ctx context.Context, c *Call, f integration.Format, re
 			note = "Note: speaker names could not be looked up (" + err.Error() + "); speakers are shown by id.\n"
 		}
 	}
-	var out string
-	switch f.Renderer {
-	case "transcript":
-		out = render.TranscriptText(items, speakers, calls)
-	default:
+	if f.Renderer != "transcript" {
 		return fmt.Sprintf("format renderer %q is not available", f.Renderer)
 	}
-	if len(items) == 0 {
-		out = "No transcripts matched.\n"
+	// One part per call, so that the budget keeps whole calls.
+	parts := make([]string, len(items))
+	for i, it := range items {
+		parts[i] = render.TranscriptText([]any{it}, speakers, calls)
 	}
-	if next, ok := body["next_cursor"].(string); ok && next != "" {
-		out += "\nnext_cursor: " + next + "\n(pass it back exactly as next_cursor to get the next page)\n"
+	next, _ := body["next_cursor"].(string)
+	budget := c.MaxAnswerBytes
+	if budget > 0 {
+		budget = max(budget-len(note), 1)
 	}
-	return note + out
+	return note + fitText(parts, "\n", budget, p, next, "No transcripts matched.\n", "calls")
 }
 
 // lookupSpeakers makes the one extra upstream request that maps speaker ids

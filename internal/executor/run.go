@@ -23,17 +23,22 @@ type Answer struct {
 
 // Run answers one tools/call of t with validated args: a finder's scan, a
 // composite's steps, or one upstream request narrowed and formatted as the
-// arguments ask. Every upstream request it makes goes through Do.
+// arguments ask. Every upstream request it makes goes through Do, and
+// every answer is kept within the call's answer budget (fit.go).
 func (e *Executor) Run(ctx context.Context, c *Call, t *tools.Tool, args map[string]any, progress Progress) *Answer {
 	switch {
 	case t.Finder != nil:
 		return &Answer{Result: e.RunFinder(ctx, c, t, args)}
 	case t.Composite != nil:
-		return &Answer{Result: e.RunComposite(ctx, c, t, args, progress)}
+		return &Answer{Result: fitWhole(e.RunComposite(ctx, c, t, args, progress), c.MaxAnswerBytes)}
 	}
 	format, _ := args[integration.FormatArg].(string)
 	delete(args, integration.FormatArg)
 	aim, err := takeAim(t, args)
+	if err != nil {
+		return &Answer{Result: upstream.Fail(err.Error(), nil)}
+	}
+	p, err := takeCursor(t, args)
 	if err != nil {
 		return &Answer{Result: upstream.Fail(err.Error(), nil)}
 	}
@@ -42,9 +47,9 @@ func (e *Executor) Run(ctx context.Context, c *Call, t *tools.Tool, args map[str
 		res = e.aimed(ctx, c, t, aim, res)
 	}
 	if f, ok := t.Record.Formats[format]; ok && !res.IsError {
-		return &Answer{Result: res, Text: e.Render(ctx, c, f, res), IsText: true}
+		return &Answer{Result: res, Text: e.Render(ctx, c, f, res, p), IsText: true}
 	}
-	return &Answer{Result: res}
+	return &Answer{Result: fitAnswer(t, res, c.MaxAnswerBytes, p)}
 }
 
 // takeAim removes the aim arguments from args and reads them.
@@ -110,7 +115,7 @@ func (e *Executor) RunFinder(ctx context.Context, c *Call, t *tools.Tool, args m
 		if err := st.Validate(a); err != nil {
 			return finder.Page{Failed: true, Reason: "the finder built arguments its scan tool refuses: " + err.Error()}
 		}
-		res := e.Do(upstream.Whole(ctx), c, st, a)
+		res := e.Do(ctx, c, st, a)
 		return finder.Page{Value: res.Value(), Failed: res.IsError, Status: res.Status, Reason: res.Err, RateLimit: res.RateLimit}
 	}
 	ans, err := t.Finder.Def.RunWithin(ctx, fetch, args, e.opts.Now(), c.MaxAnswerBytes)

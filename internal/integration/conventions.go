@@ -46,6 +46,9 @@ type Pagination struct {
 	HasMore string `yaml:"has_more"`
 	// PageSize is the vendor's page size, used when HasMore is not set.
 	PageSize int `yaml:"page_size"`
+	// Total is the dotted path of the total item count across all pages,
+	// when the vendor gives one; list answers carry it as "total".
+	Total string `yaml:"total"`
 }
 
 // Pagination styles.

@@ -148,6 +148,10 @@ type Record struct {
 	Result string `yaml:"result"`
 	// Cursor is where the page cursor travels upstream: "query" or "body".
 	Cursor string `yaml:"cursor"`
+	// Keep names top-level fields of the vendor's answer that a list
+	// answer carries beside its result (e.g. the time zone and the date
+	// range a stats answer actually used).
+	Keep []string `yaml:"keep"`
 	// Formats are extra answer formats besides the vendor's JSON, chosen
 	// with the tool's "format" argument (e.g. compact transcript text).
 	Formats map[string]Format `yaml:"formats"`
@@ -500,8 +504,21 @@ func (r *Record) validatePaging() error {
 	if r.Cursor != "" && r.Result == "" {
 		return r.fieldError("result", "a paginated method must say where its list is")
 	}
+	if len(r.Keep) > 0 && r.Result == "" {
+		return r.fieldError("keep", "only a list method (with result) keeps fields beside its list")
+	}
+	for _, k := range r.Keep {
+		if k == "" || slices.Contains(EnvelopeKeys, k) {
+			return r.fieldError("keep", "%q cannot be kept: the list answer's own keys are %s", k, strings.Join(EnvelopeKeys, ", "))
+		}
+	}
 	return nil
 }
+
+// EnvelopeKeys are the keys of a list answer Patchbay builds: the next
+// page's cursor, the vendor's total when it gives one, the list, and the
+// answer budget's note (internal/fit).
+var EnvelopeKeys = []string{CursorArg, "total", "result", "answer_budget"}
 
 // SpeakerSource is the speaker lookup of the record's formats, if any.
 func (r *Record) SpeakerSource() *SpeakerSource {

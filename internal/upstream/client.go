@@ -40,11 +40,12 @@ type Client struct {
 	HTTP *http.Client
 	// Timeout bounds one upstream call, answer body included.
 	Timeout time.Duration
-	// MaxBody bounds how much of an upstream answer is read.
+	// MaxBody bounds how much of an upstream answer is read. The client
+	// does not cut answers: the executor keeps each one within its MCP
+	// server's answer budget, whole items with a cursor to the rest
+	// (internal/executor/fit.go), and cutting here first would lose items
+	// no cursor can reach.
 	MaxBody int64
-	// MaxResult bounds the JSON a tool answers with; longer lists are cut
-	// at whole items, with a note saying how many were left out.
-	MaxResult int
 	// Observe, if set, hears every upstream call that was sent: the
 	// integration, the HTTP status (0 when no answer came) and the time
 	// taken, answer body included (for metrics).
@@ -57,10 +58,9 @@ func NewClient() *Client {
 	tr.MaxIdleConnsPerHost = 64
 	tr.ResponseHeaderTimeout = 60 * time.Second
 	return &Client{
-		HTTP:      &http.Client{Transport: tr, CheckRedirect: noRedirects},
-		Timeout:   30 * time.Second,
-		MaxBody:   32 << 20,
-		MaxResult: DefaultMaxResult,
+		HTTP:    &http.Client{Transport: tr, CheckRedirect: noRedirects},
+		Timeout: 30 * time.Second,
+		MaxBody: 32 << 20,
 	}
 }
 
@@ -133,10 +133,6 @@ func Fail(msg string, missingScopes []string) *Result {
 	return &Result{Body: map[string]any{"error": ErrorBody{Message: msg, MissingScopes: missingScopes}}, IsError: true, Err: msg}
 }
 
-// DefaultMaxResult is the default cap on a tool answer (200 KB): about
-// 50,000 tokens, already a lot of an LLM's context.
-const DefaultMaxResult = 200_000
-
 // Call makes the upstream request for tool t and maps the answer.
 func (c *Client) Call(ctx context.Context, in *integration.Integration, baseURL string, auth Auth, t *tools.Tool, args map[string]any) *Result {
 	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
@@ -169,20 +165,8 @@ func (c *Client) Call(ctx context.Context, in *integration.Integration, baseURL 
 	if int64(len(raw)) > c.MaxBody {
 		return &Result{Body: errBody(ErrorBody{Status: resp.StatusCode, Message: fmt.Sprintf("%s's answer is larger than %d bytes; narrow the request", in.Title, c.MaxBody)}), IsError: true, Status: resp.StatusCode, Err: "answer too large"}
 	}
-	res := mapResponse(in, t, resp, raw, args)
-	if !res.IsError && c.MaxResult > 0 && len(res.Raw) > c.MaxResult && ctx.Value(wholeKey{}) == nil {
-		// Only an answer over the cap is decoded, to be cut at whole items.
-		res.Body, res.Raw = capBody(res.Value(), c.MaxResult), nil
-	}
-	return res
+	return mapResponse(in, t, resp, raw, args)
 }
-
-type wholeKey struct{}
-
-// Whole marks requests whose answers Patchbay reads itself (a finder's
-// scan pages): they are never cut to the answer cap, which is for answers
-// a client reads.
-func Whole(ctx context.Context) context.Context { return context.WithValue(ctx, wholeKey{}, true) }
 
 func (c *Client) observe(in *integration.Integration, status int, start time.Time) {
 	if c.Observe != nil {
@@ -314,14 +298,43 @@ func successText(t *tools.Tool, raw []byte, status int, args map[string]any) (te
 	if len(list) == 0 || list[0] != '[' {
 		list = []byte("[]") // absent or null: nothing on this page
 	}
-	next := nextPageCursor(pagination(t), top, list, args)
-	out := make([]byte, 0, len(list)+len(next)+32)
+	paging := pagination(t)
+	next := nextPageCursor(paging, top, list, args)
+	out := make([]byte, 0, len(list)+len(next)+64)
 	out = append(out, `{"next_cursor":`...)
 	out = append(out, next...)
+	// What an agent needs to plan, beside the list: the vendor's total
+	// across pages, and the record's kept fields (a stats answer's time
+	// zone and date range), each as the vendor wrote it.
+	if total := topLookup(top, paging.Total); len(total) > 0 && (total[0] == '-' || (total[0] >= '0' && total[0] <= '9')) {
+		out = append(out, `,"total":`...)
+		out = append(out, total...)
+	}
+	for _, k := range t.Record.Keep {
+		if v := top[k]; len(v) > 0 {
+			key, _ := json.Marshal(k)
+			out = append(append(append(out, ','), key...), ':')
+			out = append(out, v...)
+		}
+	}
 	out = append(out, `,"result":`...)
 	out = append(out, list...)
 	return append(out, '}'), true
 }
+
+// topLookup finds a dotted path in a decoded top level (nil when absent).
+func topLookup(top map[string]json.RawMessage, dotted string) json.RawMessage {
+	if dotted == "" {
+		return nil
+	}
+	first, rest := splitPath(dotted)
+	raw := top[first]
+	if rest != "" && raw != nil {
+		raw = rawLookup(raw, rest)
+	}
+	return raw
+}
+
 
 // rawLookup finds a dotted path in JSON bytes in one pass of a tokenizer,
 // decoding nothing: the value's own bytes, or nil when the path is absent

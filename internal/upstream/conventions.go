@@ -64,11 +64,7 @@ func nextPageCursor(paging integration.Pagination, top map[string]json.RawMessag
 	if paging.Style == integration.PageByNumber {
 		return nextPageNumber(paging, top, list, args)
 	}
-	first, rest := splitPath(paging.NextCursor)
-	raw := top[first]
-	if rest != "" && raw != nil {
-		raw = rawLookup(raw, rest)
-	}
+	raw := topLookup(top, paging.NextCursor)
 	var c *string
 	if raw == nil || json.Unmarshal(raw, &c) != nil || c == nil || *c == "" {
 		return []byte("null")
@@ -86,12 +82,7 @@ func nextPageNumber(paging integration.Pagination, top map[string]json.RawMessag
 	}
 	more := false
 	if paging.HasMore != "" {
-		first, rest := splitPath(paging.HasMore)
-		raw := top[first]
-		if rest != "" && raw != nil {
-			raw = rawLookup(raw, rest)
-		}
-		_ = json.Unmarshal(raw, &more)
+		_ = json.Unmarshal(topLookup(top, paging.HasMore), &more)
 	} else {
 		var items []json.RawMessage
 		more = json.Unmarshal(list, &items) == nil && len(items) >= paging.PageSize

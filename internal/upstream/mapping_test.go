@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"testing"
+
+	"github.com/patchbay-dev/patchbay/internal/tools"
 )
 
 // The answer is cut from the upstream bytes: the vendor's key order and
@@ -13,6 +15,7 @@ func TestSuccessTextKeepsTheUpstreamBytes(t *testing.T) {
 	set := benchSet(t)
 	list, _ := set.Lookup("list_all_gong_calls")
 	get, _ := set.Lookup("get_single_gong_call_by_id")
+	stats, _ := set.Lookup("list_all_gong_activity_aggregate")
 	tests := []struct {
 		name string
 		tool string
@@ -22,8 +25,13 @@ func TestSuccessTextKeepsTheUpstreamBytes(t *testing.T) {
 		{"list with cursor", "list",
 			`{ "requestId": "r", "records": {"totalRecords": 3, "cursor": "c\u00e92"},
 			  "calls": [ {"zeta": 1, "id": "12345678901234567890", "big": 123456789012345678901234567890, "html": "<b>&</b>"} ] }`,
-			`{"next_cursor":"cé2","result":[ {"zeta": 1, "id": "12345678901234567890", "big": 123456789012345678901234567890, "html": "<b>&</b>"} ]}`},
-		{"last page", "list", `{"records":{"totalRecords":1},"calls":[]}`, `{"next_cursor":null,"result":[]}`},
+			`{"next_cursor":"cé2","total":3,"result":[ {"zeta": 1, "id": "12345678901234567890", "big": 123456789012345678901234567890, "html": "<b>&</b>"} ]}`},
+		{"last page", "list", `{"records":{"totalRecords":1},"calls":[]}`, `{"next_cursor":null,"total":1,"result":[]}`},
+		{"total not a number", "list", `{"records":{"totalRecords":"many"},"calls":[]}`, `{"next_cursor":null,"result":[]}`},
+		{"stats keep their time zone and range", "stats",
+			`{"requestId":"r","records":{"totalRecords":2,"cursor":"n"},"usersAggregateActivityStats":[{"userId":"1"}],"fromDateTime":"2026-01-01T00:00:00-08:00","toDateTime":"2026-02-01T00:00:00-08:00","timeZone":"America/Los_Angeles"}`,
+			`{"next_cursor":"n","total":2,"timeZone":"America/Los_Angeles","fromDateTime":"2026-01-01T00:00:00-08:00","toDateTime":"2026-02-01T00:00:00-08:00","result":[{"userId":"1"}]}`},
+		{"stats without the fields", "stats", `{"usersAggregateActivityStats":[]}`, `{"next_cursor":null,"result":[]}`},
 		{"empty cursor", "list", `{"records":{"cursor":""},"calls":[{"id":"1"}]}`, `{"next_cursor":null,"result":[{"id":"1"}]}`},
 		{"null list", "list", `{"calls":null}`, `{"next_cursor":null,"result":[]}`},
 		{"no list", "list", `{"requestId":"r"}`, `{"next_cursor":null,"result":[]}`},
@@ -34,10 +42,7 @@ func TestSuccessTextKeepsTheUpstreamBytes(t *testing.T) {
 		{"empty body", "get", "  ", `{"status":200}`},
 	}
 	for _, tc := range tests {
-		tl := list
-		if tc.tool == "get" {
-			tl = get
-		}
+		tl := map[string]*tools.Tool{"list": list, "get": get, "stats": stats}[tc.tool]
 		res := mapResponse(set.Integration, tl, &http.Response{StatusCode: 200}, []byte(tc.body), nil)
 		text, err := res.Text()
 		if err != nil || res.IsError || string(text) != tc.want {

@@ -80,7 +80,7 @@ func BenchmarkBuild(b *testing.B) {
 }
 
 // BenchmarkMapResponse is what Call does with an answer: parse, map to
-// {result, next_cursor}, cap; then the JSON text a tool result carries.
+// {result, next_cursor}; then the JSON text a tool result carries.
 func BenchmarkMapResponse(b *testing.B) {
 	set := benchSet(b)
 	t, _ := set.Lookup("list_all_gong_calls")
@@ -91,9 +91,6 @@ func BenchmarkMapResponse(b *testing.B) {
 			b.SetBytes(int64(len(raw)))
 			for b.Loop() {
 				res := mapResponse(set.Integration, t, resp, raw, nil)
-				if len(res.Raw) > DefaultMaxResult {
-					res.Body, res.Raw = capBody(res.Value(), DefaultMaxResult), nil
-				}
 				if _, err := res.Text(); err != nil {
 					b.Fatal(err)
 				}
