@@ -335,7 +335,6 @@ func topLookup(top map[string]json.RawMessage, dotted string) json.RawMessage {
 	return raw
 }
 
-
 // rawLookup finds a dotted path in JSON bytes in one pass of a tokenizer,
 // decoding nothing: the value's own bytes, or nil when the path is absent
 // or crosses something that is not an object.
