@@ -23,6 +23,7 @@ type configJSON struct {
 	Budget                 *store.Budget `json:"budget"`
 	OAuth                  bool          `json:"oauth"`
 	AllowCredits           bool          `json:"allow_credits"`
+	MaxAnswerBytes         int           `json:"max_answer_bytes"`
 }
 
 type serverJSON struct {
@@ -43,7 +44,7 @@ type serverJSON struct {
 }
 
 func toServerJSON(s *store.Server) serverJSON {
-	cfg := configJSON{Methods: s.Config.Methods, Tags: s.Config.Tags, RequireAPITokenAuth: s.Config.RequireAPITokenAuth, HideToolsMissingScopes: s.Config.HideToolsMissingScopes, SearchFetch: s.Config.SearchFetch, Budget: s.Config.Budget, OAuth: s.Config.OAuth, AllowCredits: !s.Config.NoCredits}
+	cfg := configJSON{Methods: s.Config.Methods, Tags: s.Config.Tags, RequireAPITokenAuth: s.Config.RequireAPITokenAuth, HideToolsMissingScopes: s.Config.HideToolsMissingScopes, SearchFetch: s.Config.SearchFetch, Budget: s.Config.Budget, OAuth: s.Config.OAuth, AllowCredits: !s.Config.NoCredits, MaxAnswerBytes: s.Config.AnswerBudget()}
 	if cfg.Methods == nil {
 		cfg.Methods = []string{}
 	}
@@ -68,6 +69,9 @@ type configBody struct {
 	// AllowCredits false leaves out the tools that spend vendor credits;
 	// absent keeps a server's current setting (allowed for new ones).
 	AllowCredits *bool `json:"allow_credits"`
+	// MaxAnswerBytes is the answer budget; absent keeps a server's current
+	// one (the default for new ones).
+	MaxAnswerBytes *int `json:"max_answer_bytes"`
 }
 
 func cleanList(field string, l []string) ([]string, error) {
@@ -94,6 +98,11 @@ func (c *configBody) toStore() (store.ServerConfig, error) {
 	cfg.SearchFetch = c.SearchFetch
 	cfg.OAuth = c.OAuth != nil && *c.OAuth
 	cfg.NoCredits = c.AllowCredits != nil && !*c.AllowCredits
+	if err == nil && c.MaxAnswerBytes != nil {
+		if cfg.MaxAnswerBytes, err = CheckAnswerBudget(*c.MaxAnswerBytes); err != nil {
+			return cfg, err
+		}
+	}
 	if err == nil {
 		if qerr := quota.Check(c.Budget); qerr != nil {
 			return cfg, badRequest("config.%v", qerr)
@@ -103,6 +112,18 @@ func (c *configBody) toStore() (store.ServerConfig, error) {
 		}
 	}
 	return cfg, err
+}
+
+// CheckAnswerBudget checks a server's max_answer_bytes; the default is
+// stored as 0, so that servers follow it.
+func CheckAnswerBudget(n int) (int, error) {
+	if n < store.MinMaxAnswerBytes || n > store.MaxMaxAnswerBytes {
+		return 0, badRequest("config.max_answer_bytes must be from %d to %d (bytes of answer; default %d)", store.MinMaxAnswerBytes, store.MaxMaxAnswerBytes, store.DefaultMaxAnswerBytes)
+	}
+	if n == store.DefaultMaxAnswerBytes {
+		return 0, nil
+	}
+	return n, nil
 }
 
 type createServerBody struct {
@@ -223,6 +244,9 @@ func (a *API) patchServer(w http.ResponseWriter, r *http.Request) error {
 			}
 			if cb.AllowCredits == nil {
 				cfg.NoCredits = srv.Config.NoCredits
+			}
+			if cb.MaxAnswerBytes == nil {
+				cfg.MaxAnswerBytes = srv.Config.MaxAnswerBytes
 			}
 			c.Config = &cfg
 			c.SetBudget, c.Budget = true, cfg.Budget

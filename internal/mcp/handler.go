@@ -198,7 +198,7 @@ func (h *Handler) newCall(ctx context.Context, a admitted) *call {
 	f := filterOf(a.server.Config)
 	return &call{
 		ctx: ctx, server: a.server, account: a.account, set: a.set, filter: f, status: "ok",
-		exec: &executor.Call{Server: a.server, Account: a.account, Set: a.set, Filter: f},
+		exec: &executor.Call{Server: a.server, Account: a.account, Set: a.set, Filter: f, MaxAnswerBytes: a.server.Config.AnswerBudget()},
 	}
 }
 

@@ -82,6 +82,26 @@ type ServerConfig struct {
 	// config.allow_credits: false). Stored negated so that servers made
 	// before it keep every tool.
 	NoCredits bool `json:"no_credits,omitempty"`
+	// MaxAnswerBytes is the answer budget: every tool answer stays within
+	// it, whole items with a cursor to the rest; 0 means the default.
+	MaxAnswerBytes int `json:"max_answer_bytes,omitempty"`
+}
+
+// The answer budget's default and bounds. 80,000 bytes is about 20,000
+// tokens, under Claude Code's default limit of 25,000 tokens for an MCP
+// tool's output; below 8,000 one transcript hardly fits.
+const (
+	DefaultMaxAnswerBytes = 80_000
+	MinMaxAnswerBytes     = 8_000
+	MaxMaxAnswerBytes     = 200_000
+)
+
+// AnswerBudget is the server's answer budget in bytes.
+func (c ServerConfig) AnswerBudget() int {
+	if c.MaxAnswerBytes <= 0 {
+		return DefaultMaxAnswerBytes
+	}
+	return c.MaxAnswerBytes
 }
 
 // Budget caps upstream calls per minute and per day (UTC); 0 = no cap.
