@@ -62,3 +62,36 @@ func TestServerFormNoCredits(t *testing.T) {
 		t.Error("the preview lacks the credit tool without the box (the check above proves nothing)")
 	}
 }
+
+// The server form's answer budget is config.max_answer_bytes: shown
+// (default 80000), settable, and refused out of bounds.
+func TestServerFormAnswerBudget(t *testing.T) {
+	e := newEnv(t, "")
+	b := e.browser().signedIn()
+	acct := e.account("acme")
+	base := "/ui/accounts/" + acct.ID
+	a := b.post(base+"/servers", base+"/servers", url.Values{"name": {"budget"}, "methods": {"read"}, "expires": {"never"}})
+	wantStatus(t, "create", a, http.StatusCreated)
+	m := mcpURLRE.FindStringSubmatch(a.body)
+	if m == nil {
+		t.Fatalf("no URL on the created page:\n%s", a.body)
+	}
+	srv, err := e.store.ServerByTokenHash(context.Background(), credentials.HashToken(m[2]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if edit := b.get(base + "/servers/" + srv.ID); !strings.Contains(edit.body, `name="max_answer_bytes"`) || !strings.Contains(edit.body, `value="80000"`) {
+		t.Error("the edit form does not show the default answer budget")
+	}
+	for _, bad := range []string{"7999", "200001", "lots"} {
+		r := b.post(base+"/servers/"+srv.ID, base+"/servers/"+srv.ID, url.Values{"name": {"budget"}, "methods": {"read"}, "expires": {"keep"}, "max_answer_bytes": {bad}})
+		wantStatus(t, "edit "+bad, r, http.StatusBadRequest)
+	}
+	b.post(base+"/servers/"+srv.ID, base+"/servers/"+srv.ID, url.Values{"name": {"budget"}, "methods": {"read"}, "expires": {"keep"}, "max_answer_bytes": {"12000"}})
+	if srv, err = e.store.ServerByTokenHash(context.Background(), credentials.HashToken(m[2])); err != nil || srv.Config.MaxAnswerBytes != 12_000 {
+		t.Fatalf("after saving 12000 the server's budget is %d (%v)", srv.Config.MaxAnswerBytes, err)
+	}
+	if edit := b.get(base + "/servers/" + srv.ID); !strings.Contains(edit.body, `value="12000"`) {
+		t.Error("the edit form does not show the saved answer budget")
+	}
+}

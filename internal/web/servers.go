@@ -54,6 +54,8 @@ type serverForm struct {
 	ExpiresAt       string // datetime-local text, UTC
 	// Budget: calls per minute and per UTC day, as typed ("" or 0: no cap).
 	PerMinute, PerDay string
+	// MaxAnswerBytes is the answer budget as typed ("": the default).
+	MaxAnswerBytes string
 }
 
 func (f *serverForm) config() (store.ServerConfig, error) {
@@ -68,8 +70,24 @@ func (f *serverForm) config() (store.ServerConfig, error) {
 	if err != nil {
 		return cfg, err
 	}
-	cfg.Budget, err = f.budget()
+	if cfg.Budget, err = f.budget(); err != nil {
+		return cfg, err
+	}
+	cfg.MaxAnswerBytes, err = f.answerBudget()
 	return cfg, err
+}
+
+// answerBudget reads the answer budget field ("": the default).
+func (f *serverForm) answerBudget() (int, error) {
+	v := strings.TrimSpace(f.MaxAnswerBytes)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, &api.Error{Status: http.StatusBadRequest, Code: "bad_request", Message: fmt.Sprintf("The answer budget must be a whole number of bytes from %d to %d.", store.MinMaxAnswerBytes, store.MaxMaxAnswerBytes)}
+	}
+	return api.CheckAnswerBudget(n)
 }
 
 // budget reads the budget fields: nil when neither caps anything.
@@ -195,6 +213,7 @@ func readServerForm(r *http.Request) *serverForm {
 		ExpiresAt:       r.Form.Get("expires_at"),
 		PerMinute:       r.Form.Get("budget_per_minute"),
 		PerDay:          r.Form.Get("budget_per_day"),
+		MaxAnswerBytes:  r.Form.Get("max_answer_bytes"),
 	}
 	for _, m := range r.Form["methods"] {
 		for _, c := range methodClasses {
@@ -207,7 +226,7 @@ func readServerForm(r *http.Request) *serverForm {
 }
 
 func formFromServer(s *store.Server) *serverForm {
-	f := &serverForm{Name: s.Name, Tags: s.Config.Tags, RequireAPIToken: s.Config.RequireAPITokenAuth, HideMissing: s.Config.HideToolsMissingScopes, SearchFetch: s.Config.SearchFetch, NoCredits: s.Config.NoCredits, Expires: "keep"}
+	f := &serverForm{Name: s.Name, Tags: s.Config.Tags, RequireAPIToken: s.Config.RequireAPITokenAuth, HideMissing: s.Config.HideToolsMissingScopes, SearchFetch: s.Config.SearchFetch, NoCredits: s.Config.NoCredits, Expires: "keep", MaxAnswerBytes: strconv.Itoa(s.Config.AnswerBudget())}
 	var extra []string
 	for _, m := range s.Config.Methods {
 		class := false
@@ -440,6 +459,7 @@ func (h *Handler) editServer(w http.ResponseWriter, r *http.Request, s *session)
 		merged.Methods, merged.Tags = cfg.Methods, cfg.Tags
 		merged.RequireAPITokenAuth, merged.HideToolsMissingScopes, merged.SearchFetch = cfg.RequireAPITokenAuth, cfg.HideToolsMissingScopes, cfg.SearchFetch
 		merged.NoCredits = cfg.NoCredits
+		merged.MaxAnswerBytes = cfg.MaxAnswerBytes
 		return h.svc.UpdateServer(r.Context(), a, srv, api.ServerChanges{Name: &f.Name, Config: &merged, SetExpiry: set, ExpiresAt: exp, SetBudget: true, Budget: cfg.Budget})
 	}()
 	var ae *api.Error
