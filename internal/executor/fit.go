@@ -99,7 +99,11 @@ func fitText(parts []string, sep string, max int, p page, next, none, noun strin
 		// The first item alone does not fit: say so and go past it, so
 		// paging never stalls.
 		lead := fmt.Sprintf("The next of the %s is %d bytes of text, more than this MCP server's answer budget of %d bytes, so it was left out; ask for it alone and narrower (last_minutes, from_second/to_second, speakers or mentions), or raise the server's max_answer_bytes.\n", noun, len(parts[0]), max)
-		return lead + budgetClosing(fit.Cursor{Upstream: p.from, Skip: p.skip + 1}, len(parts)-1, max, noun)
+		closing := budgetClosing(fit.Cursor{Upstream: p.from, Skip: p.skip + 1}, len(parts)-1, max, noun)
+		if len(lead)+len(closing) > max {
+			return closing // a budget this small has room for the cursor only
+		}
+		return lead + closing
 	}
 	return strings.Join(parts[:kept], sep) + budgetClosing(fit.Cursor{Upstream: p.from, Skip: p.skip + kept}, len(parts)-kept, max, noun)
 }

@@ -190,19 +190,16 @@ func (a *Agent) Texts(ctx context.Context, tool string, args map[string]any) ([]
 	}
 }
 
-// TextCursor finds the continuation cursor a text answer names in its
-// closing note: `next_cursor: "…"`.
+// TextCursor finds the continuation cursor a text answer names on its
+// closing line: `next_cursor: <cursor>` (quotes around it are accepted).
 func TextCursor(text string) string {
-	i := strings.LastIndex(text, `next_cursor: "`)
+	const mark = "next_cursor: "
+	i := strings.LastIndex(text, mark)
 	if i < 0 {
 		return ""
 	}
-	rest := text[i+len(`next_cursor: "`):]
-	j := strings.IndexByte(rest, '"')
-	if j < 0 {
-		return ""
-	}
-	return rest[:j]
+	line, _, _ := strings.Cut(text[i+len(mark):], "\n")
+	return strings.Trim(strings.TrimSpace(line), `"`)
 }
 
 func clone(m map[string]any) map[string]any {
