@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/patchbay-dev/patchbay/internal/credentials"
+	"github.com/patchbay-dev/patchbay/internal/store"
 )
 
 // Finding 14: text from ?connect_error= was shown in a banner (escaped,
@@ -39,16 +40,7 @@ func TestServerFormNoCredits(t *testing.T) {
 	b := e.browser().signedIn()
 	acct := e.account("acme")
 	base := "/ui/accounts/" + acct.ID
-	a := b.post(base+"/servers", base+"/servers", url.Values{"name": {"no credits"}, "methods": {"read"}, "no_credits": {"1"}, "expires": {"never"}})
-	wantStatus(t, "create", a, http.StatusCreated)
-	m := mcpURLRE.FindStringSubmatch(a.body)
-	if m == nil {
-		t.Fatalf("no URL on the created page:\n%s", a.body)
-	}
-	srv, err := e.store.ServerByTokenHash(context.Background(), credentials.HashToken(m[2]))
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, _ := e.createServer(t, b, base, url.Values{"name": {"no credits"}, "methods": {"read"}, "no_credits": {"1"}, "expires": {"never"}})
 	if !srv.Config.NoCredits {
 		t.Error("the box did not leave the credit tools out")
 	}
@@ -70,7 +62,29 @@ func TestServerFormAnswerBudget(t *testing.T) {
 	b := e.browser().signedIn()
 	acct := e.account("acme")
 	base := "/ui/accounts/" + acct.ID
-	a := b.post(base+"/servers", base+"/servers", url.Values{"name": {"budget"}, "methods": {"read"}, "expires": {"never"}})
+	srv, token := e.createServer(t, b, base, url.Values{"name": {"budget"}, "methods": {"read"}, "expires": {"never"}})
+	if edit := b.get(base + "/servers/" + srv.ID); !strings.Contains(edit.body, `name="max_answer_bytes"`) || !strings.Contains(edit.body, `value="80000"`) {
+		t.Error("the edit form does not show the default answer budget")
+	}
+	for _, bad := range []string{"7999", "200001", "lots"} {
+		r := b.post(base+"/servers/"+srv.ID, base+"/servers/"+srv.ID, url.Values{"name": {"budget"}, "methods": {"read"}, "expires": {"keep"}, "max_answer_bytes": {bad}})
+		wantStatus(t, "edit "+bad, r, http.StatusBadRequest)
+	}
+	b.post(base+"/servers/"+srv.ID, base+"/servers/"+srv.ID, url.Values{"name": {"budget"}, "methods": {"read"}, "expires": {"keep"}, "max_answer_bytes": {"12000"}})
+	srv, err := e.store.ServerByTokenHash(context.Background(), credentials.HashToken(token))
+	if err != nil || srv.Config.MaxAnswerBytes != 12_000 {
+		t.Fatalf("after saving 12000 the server's budget is %d (%v)", srv.Config.MaxAnswerBytes, err)
+	}
+	if edit := b.get(base + "/servers/" + srv.ID); !strings.Contains(edit.body, `value="12000"`) {
+		t.Error("the edit form does not show the saved answer budget")
+	}
+}
+
+// createServer creates an MCP server with the dashboard's form and reads
+// it back from the store, with the token its page showed.
+func (e *env) createServer(t *testing.T, b *browser, base string, form url.Values) (*store.Server, string) {
+	t.Helper()
+	a := b.post(base+"/servers", base+"/servers", form)
 	wantStatus(t, "create", a, http.StatusCreated)
 	m := mcpURLRE.FindStringSubmatch(a.body)
 	if m == nil {
@@ -80,18 +94,5 @@ func TestServerFormAnswerBudget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if edit := b.get(base + "/servers/" + srv.ID); !strings.Contains(edit.body, `name="max_answer_bytes"`) || !strings.Contains(edit.body, `value="80000"`) {
-		t.Error("the edit form does not show the default answer budget")
-	}
-	for _, bad := range []string{"7999", "200001", "lots"} {
-		r := b.post(base+"/servers/"+srv.ID, base+"/servers/"+srv.ID, url.Values{"name": {"budget"}, "methods": {"read"}, "expires": {"keep"}, "max_answer_bytes": {bad}})
-		wantStatus(t, "edit "+bad, r, http.StatusBadRequest)
-	}
-	b.post(base+"/servers/"+srv.ID, base+"/servers/"+srv.ID, url.Values{"name": {"budget"}, "methods": {"read"}, "expires": {"keep"}, "max_answer_bytes": {"12000"}})
-	if srv, err = e.store.ServerByTokenHash(context.Background(), credentials.HashToken(m[2])); err != nil || srv.Config.MaxAnswerBytes != 12_000 {
-		t.Fatalf("after saving 12000 the server's budget is %d (%v)", srv.Config.MaxAnswerBytes, err)
-	}
-	if edit := b.get(base + "/servers/" + srv.ID); !strings.Contains(edit.body, `value="12000"`) {
-		t.Error("the edit form does not show the saved answer budget")
-	}
+	return srv, m[2]
 }
