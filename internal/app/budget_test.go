@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -195,5 +196,24 @@ func TestMaxAnswerBytesConfig(t *testing.T) {
 	}
 	if text := textOf(t, res); len(text) > 8_000 || !strings.Contains(text, `"answer_budget"`) {
 		t.Errorf("a 90-day call list is %d bytes under an 8000-byte budget (note present: %v)", len(text), strings.Contains(text, `"answer_budget"`))
+	}
+}
+
+// The list envelope keeps what an agent plans with: Gong's total across
+// pages, and for stats the time zone and the date range Gong used.
+func TestListEnvelopeKeepsTotalAndStatsRange(t *testing.T) {
+	e := newEnv(t)
+	cs := e.connect(e.server(map[string]any{}).URL, nil)
+	args := rangeArgs(90)
+	calls, isErr := call(t, cs, "list_all_gong_calls", args)
+	direct := e.sandboxDo("GET", "/v2/calls?fromDateTime="+url.QueryEscape(args["fromDateTime"].(string))+"&toDateTime="+url.QueryEscape(args["toDateTime"].(string)), nil)
+	want := direct["records"].(map[string]any)["totalRecords"]
+	if isErr || calls["total"] == nil || calls["total"] != want {
+		t.Errorf("list_all_gong_calls total %v, the sandbox's totalRecords %v", calls["total"], want)
+	}
+	today := time.Now().UTC()
+	stats, isErr := call(t, cs, "list_all_gong_activity_aggregate", map[string]any{"fromDate": today.AddDate(0, 0, -30).Format(time.DateOnly), "toDate": today.Format(time.DateOnly)})
+	if isErr || stats["timeZone"] != e.sandbox.Company().TimeZone || stats["fromDateTime"] == nil || stats["toDateTime"] == nil {
+		t.Errorf("stats answer lacks its time zone (want %s) or range: timeZone %v from %v to %v", e.sandbox.Company().TimeZone, stats["timeZone"], stats["fromDateTime"], stats["toDateTime"])
 	}
 }

@@ -59,6 +59,8 @@ func TestConventionsRefuseBadValues(t *testing.T) {
 		{"identity without field", tinyBase + oauth + ", account_id: {from: token}}\n", tinyRecords, "account_id.field"},
 		{"unknown identity source", tinyBase + oauth + ", account_id: {from: email}}\n", tinyRecords, "account_id.from"},
 		{"unknown key", tinyBase + "pagination_style: page\n", tinyRecords, "pagination_style"},
+		{"keep on a method with no list", tinyBase, tinyRecords + "  keep: [region]\n", "keep: only a list method"},
+		{"keep shadowing the envelope", tinyBase, strings.Replace(tinyRecords, "  cursor: query\n", "  cursor: query\n  keep: [total]\n", 1), `"total" cannot be kept`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
