@@ -130,8 +130,27 @@ func TestAgentLostDealPostMortem(t *testing.T) {
 			if tc.wantLost && pm.Stage != "Closed Lost" {
 				t.Errorf("deal %q at stage %q, want the lost deal", pm.Deal, pm.Stage)
 			}
-			// Nothing lost: every call's transcript came back.
+			var deal *gongsandbox.Deal
+			for _, d := range acct.Deals {
+				if d.Name == pm.Deal {
+					deal = d
+				}
+			}
+			if deal == nil || tc.wantLost && deal.Status != "Lost" {
+				t.Fatalf("deal %q is not one of %s's (or not the lost one)", pm.Deal, tc.account)
+			}
+			// Nothing lost: the transcript of every call about the deal came
+			// back, whatever the answer budget made of them.
+			var wantDeal []string
 			for _, id := range want {
+				if co.Call(id).DealID == deal.CRMID {
+					wantDeal = append(wantDeal, id)
+				}
+			}
+			if len(pm.DealCalls) != len(wantDeal) || len(wantDeal) == 0 {
+				t.Fatalf("%d calls about %s, want the sandbox's %d", len(pm.DealCalls), deal.Name, len(wantDeal))
+			}
+			for _, id := range wantDeal {
 				if !strings.Contains(pm.Transcript, "Call "+id) {
 					t.Fatalf("the transcripts lack call %s", id)
 				}

@@ -43,9 +43,10 @@ type CallRef struct {
 // PostMortem is what a lost-deal post-mortem gathers.
 type PostMortem struct {
 	Account, Deal, Stage string
-	Calls                []CallRef
-	// Transcript is what the prospect's side said on those calls, as text
-	// ("[mm:ss] Name: words" lines under a header naming each speaker).
+	Calls                []CallRef // every call with the target
+	DealCalls            []CallRef // those about the deal studied
+	// Transcript is what the prospect's side said on the deal's calls, as
+	// text ("[mm:ss] Name: words" lines under a header per call).
 	Transcript string
 }
 
@@ -67,21 +68,33 @@ func (a *Agent) PostMortem(ctx context.Context, route Route, t Target, now time.
 		return nil, fmt.Errorf("no call with %s in the last %d days: %w", t, days, ErrNotFound)
 	}
 	pm := &PostMortem{Calls: calls, Account: calls[0].Account}
+	// The deal to study: the lost one, else the one of the newest call.
 	for _, c := range calls {
 		if pm.Deal == "" && strings.Contains(strings.ToLower(c.DealStage), "lost") {
 			pm.Deal, pm.Stage = c.Deal, c.DealStage
 		}
 	}
 	if pm.Deal == "" {
-		pm.Deal, pm.Stage = calls[0].Deal, calls[0].DealStage
+		for _, c := range calls {
+			if c.Deal != "" {
+				pm.Deal, pm.Stage = c.Deal, c.DealStage
+				break
+			}
+		}
 	}
 	var ids []any
 	for _, c := range calls {
-		ids = append(ids, c.ID)
+		if c.Deal == pm.Deal {
+			pm.DealCalls = append(pm.DealCalls, c)
+			ids = append(ids, c.ID)
+		}
 	}
 	args := map[string]any{"callIds": ids, "format": "text"}
 	if route == Finders {
+		// Only what the prospect said about the usual reasons deals are
+		// lost, with a turn of context either side.
 		args["speakers"] = "external"
+		args["mentions"] = objectionWords
 	}
 	texts, err := a.Texts(ctx, "create_a_gong_calls_transcript", args)
 	if err != nil {
@@ -90,6 +103,10 @@ func (a *Agent) PostMortem(ctx context.Context, route Route, t Target, now time.
 	pm.Transcript = strings.Join(texts, "\n")
 	return pm, nil
 }
+
+// objectionWords are what a sales analyst listens for in a lost deal:
+// price, budget, risk, timing, competition.
+var objectionWords = []any{"budget", "price", "expensive", "cost", "competitor", "offer", "risk", "worried", "migration", "decided"}
 
 // findCalls pages find_gong_calls.
 func (a *Agent) findCalls(ctx context.Context, t Target, from, to time.Time) ([]CallRef, error) {
