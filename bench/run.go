@@ -38,9 +38,9 @@ type figures struct {
 	peerRSS, peerPeak      int64
 	mem                    []memRound // (e)
 	memAccounts, memServer int
-	startFresh, startAgain []float64 // (f) ms to the first successful tools/call
+	startFresh, startAgain []float64   // (f) ms to the first successful tools/call
 	agent                  []*agentRow // (g)
-	urlFresh               []float64 // (f) ms to the MCP URL line
+	urlFresh               []float64   // (f) ms to the MCP URL line
 	notes                  []string
 }
 
