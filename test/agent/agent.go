@@ -102,6 +102,11 @@ func (a *Agent) Call(ctx context.Context, tool string, args map[string]any) (str
 	}
 	name, callArgs := tool, args
 	if a.Discovery {
+		// A tool is called only once a search has shown it, as a model
+		// that sees only the meta-tools would.
+		if !a.Has(ctx, tool, strings.ReplaceAll(tool, "_", " ")) {
+			return "", fmt.Errorf("search_tools does not find %s on this server", tool)
+		}
 		name, callArgs = "call_tool", map[string]any{"tool_name": tool, "arguments": args}
 	}
 	text, isErr, err := a.raw(ctx, name, callArgs, false)
