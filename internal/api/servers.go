@@ -23,6 +23,7 @@ type configJSON struct {
 	Budget                 *store.Budget `json:"budget"`
 	OAuth                  bool          `json:"oauth"`
 	AllowCredits           bool          `json:"allow_credits"`
+	ToolExposure           string        `json:"tool_exposure"`
 }
 
 type serverJSON struct {
@@ -44,6 +45,10 @@ type serverJSON struct {
 
 func toServerJSON(s *store.Server) serverJSON {
 	cfg := configJSON{Methods: s.Config.Methods, Tags: s.Config.Tags, RequireAPITokenAuth: s.Config.RequireAPITokenAuth, HideToolsMissingScopes: s.Config.HideToolsMissingScopes, SearchFetch: s.Config.SearchFetch, Budget: s.Config.Budget, OAuth: s.Config.OAuth, AllowCredits: !s.Config.NoCredits}
+	cfg.ToolExposure = store.ToolExposureAll
+	if s.Config.Discovery() {
+		cfg.ToolExposure = store.ToolExposureDiscovery
+	}
 	if cfg.Methods == nil {
 		cfg.Methods = []string{}
 	}
@@ -68,6 +73,46 @@ type configBody struct {
 	// AllowCredits false leaves out the tools that spend vendor credits;
 	// absent keeps a server's current setting (allowed for new ones).
 	AllowCredits *bool `json:"allow_credits"`
+	// ToolExposure is "all" (absent, for new servers) or "discovery".
+	ToolExposure *string `json:"tool_exposure"`
+}
+
+// keepAbsent gives the keys a PATCH's config leaves out the server's
+// current values: PATCH merges config keys, so {"tool_exposure":
+// "discovery"} alone keeps the filters. The budget is the exception (a
+// config without one removes it), as it always was.
+func (c *configBody) keepAbsent(cur store.ServerConfig, present map[string]json.RawMessage) {
+	has := func(k string) bool { _, ok := present[k]; return ok }
+	if !has("methods") {
+		c.Methods = cur.Methods
+	}
+	if !has("tags") {
+		c.Tags = cur.Tags
+	}
+	if !has("require_api_token_auth") {
+		c.RequireAPITokenAuth = cur.RequireAPITokenAuth
+	}
+	if !has("hide_tools_missing_scopes") {
+		c.HideToolsMissingScopes = cur.HideToolsMissingScopes
+	}
+	if !has("search_fetch") {
+		c.SearchFetch = cur.SearchFetch
+	}
+	if c.OAuth == nil {
+		oauth := cur.OAuth
+		c.OAuth = &oauth
+	}
+	if c.AllowCredits == nil {
+		allow := !cur.NoCredits
+		c.AllowCredits = &allow
+	}
+	if c.ToolExposure == nil {
+		exposure := cur.ToolExposure
+		if exposure == "" {
+			exposure = store.ToolExposureAll
+		}
+		c.ToolExposure = &exposure
+	}
 }
 
 func cleanList(field string, l []string) ([]string, error) {
@@ -94,6 +139,15 @@ func (c *configBody) toStore() (store.ServerConfig, error) {
 	cfg.SearchFetch = c.SearchFetch
 	cfg.OAuth = c.OAuth != nil && *c.OAuth
 	cfg.NoCredits = c.AllowCredits != nil && !*c.AllowCredits
+	if c.ToolExposure != nil && err == nil {
+		switch *c.ToolExposure {
+		case store.ToolExposureAll:
+		case store.ToolExposureDiscovery:
+			cfg.ToolExposure = store.ToolExposureDiscovery
+		default:
+			return cfg, badRequest("config.tool_exposure must be %q or %q", store.ToolExposureAll, store.ToolExposureDiscovery)
+		}
+	}
 	if err == nil {
 		if qerr := quota.Check(c.Budget); qerr != nil {
 			return cfg, badRequest("config.%v", qerr)
@@ -214,15 +268,12 @@ func (a *API) patchServer(w http.ResponseWriter, r *http.Request) error {
 			if err := decodeBytes(v, &cb); err != nil {
 				return err
 			}
+			var present map[string]json.RawMessage
+			_ = json.Unmarshal(v, &present) // an object: decodeBytes took it
+			cb.keepAbsent(srv.Config, present)
 			cfg, err := cb.toStore()
 			if err != nil {
 				return err
-			}
-			if cb.OAuth == nil {
-				cfg.OAuth = srv.Config.OAuth
-			}
-			if cb.AllowCredits == nil {
-				cfg.NoCredits = srv.Config.NoCredits
 			}
 			c.Config = &cfg
 			c.SetBudget, c.Budget = true, cfg.Budget

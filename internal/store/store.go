@@ -82,7 +82,21 @@ type ServerConfig struct {
 	// config.allow_credits: false). Stored negated so that servers made
 	// before it keep every tool.
 	NoCredits bool `json:"no_credits,omitempty"`
+	// ToolExposure is how tools/list shows the tools: "all" (or empty,
+	// for servers made before it) lists every tool; "discovery" lists
+	// three meta-tools that search, describe and call them.
+	ToolExposure string `json:"tool_exposure,omitempty"`
 }
+
+// Tool exposure modes (config.tool_exposure, Truto's names).
+const (
+	ToolExposureAll       = "all"
+	ToolExposureDiscovery = "discovery"
+)
+
+// Discovery reports whether the server lists meta-tools instead of its
+// tools.
+func (c ServerConfig) Discovery() bool { return c.ToolExposure == ToolExposureDiscovery }
 
 // Budget caps upstream calls per minute and per day (UTC); 0 = no cap.
 type Budget struct {
