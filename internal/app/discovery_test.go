@@ -327,7 +327,7 @@ func TestDiscoveryAdminAPI(t *testing.T) {
 	base := "/integrated-account/" + e.account + "/mcp"
 	type serverOut struct {
 		ID, URL string
-		Config struct {
+		Config  struct {
 			Methods      []string
 			Tags         []string
 			ToolExposure string `json:"tool_exposure"`

@@ -54,6 +54,9 @@ type serverForm struct {
 	ExpiresAt       string // datetime-local text, UTC
 	// Budget: calls per minute and per UTC day, as typed ("" or 0: no cap).
 	PerMinute, PerDay string
+	// Discovery lists three meta-tools instead of every tool
+	// (config.tool_exposure "discovery").
+	Discovery bool
 }
 
 func (f *serverForm) config() (store.ServerConfig, error) {
@@ -65,6 +68,9 @@ func (f *serverForm) config() (store.ServerConfig, error) {
 	}
 	cfg, err := api.ServerConfig(methods, f.Tags, f.RequireAPIToken, f.HideMissing)
 	cfg.SearchFetch, cfg.NoCredits = f.SearchFetch, f.NoCredits
+	if f.Discovery {
+		cfg.ToolExposure = store.ToolExposureDiscovery
+	}
 	if err != nil {
 		return cfg, err
 	}
@@ -195,6 +201,7 @@ func readServerForm(r *http.Request) *serverForm {
 		ExpiresAt:       r.Form.Get("expires_at"),
 		PerMinute:       r.Form.Get("budget_per_minute"),
 		PerDay:          r.Form.Get("budget_per_day"),
+		Discovery:       r.Form.Get("tool_exposure") == store.ToolExposureDiscovery,
 	}
 	for _, m := range r.Form["methods"] {
 		for _, c := range methodClasses {
@@ -207,7 +214,7 @@ func readServerForm(r *http.Request) *serverForm {
 }
 
 func formFromServer(s *store.Server) *serverForm {
-	f := &serverForm{Name: s.Name, Tags: s.Config.Tags, RequireAPIToken: s.Config.RequireAPITokenAuth, HideMissing: s.Config.HideToolsMissingScopes, SearchFetch: s.Config.SearchFetch, NoCredits: s.Config.NoCredits, Expires: "keep"}
+	f := &serverForm{Name: s.Name, Tags: s.Config.Tags, RequireAPIToken: s.Config.RequireAPITokenAuth, HideMissing: s.Config.HideToolsMissingScopes, SearchFetch: s.Config.SearchFetch, NoCredits: s.Config.NoCredits, Expires: "keep", Discovery: s.Config.Discovery()}
 	var extra []string
 	for _, m := range s.Config.Methods {
 		class := false
@@ -243,6 +250,10 @@ type preview struct {
 	Error  string
 	// SearchFetch: the search and fetch tools come on top.
 	SearchFetch bool
+	// Discovery: tools/list shows the three meta-tools (Bytes, Tokens)
+	// instead of Tools, which would cost FullTokens.
+	Discovery  bool
+	FullTokens int
 }
 
 func (h *Handler) previewOf(a *store.Account, f *serverForm) *preview {
@@ -263,6 +274,18 @@ func (h *Handler) previewOf(a *store.Account, f *serverForm) *preview {
 		return &preview{Error: err.Error()}
 	}
 	p := &preview{Tools: selected, Bytes: len(b), Tokens: len(b) / 4, SearchFetch: cfg.SearchFetch}
+	if cfg.Discovery() && len(list) > 0 {
+		// What the client pays for is the meta-tools' list.
+		set, err := h.svc.ToolSet(a.Integration)
+		if err != nil {
+			return &preview{Error: err.Error()}
+		}
+		meta, err := json.Marshal(&sdk.ListToolsResult{Tools: mcp.DiscoveryTools(set, list)})
+		if err != nil {
+			return &preview{Error: err.Error()}
+		}
+		p.Discovery, p.FullTokens, p.Bytes, p.Tokens = true, p.Tokens, len(meta), len(meta)/4
+	}
 	if len(selected) == 0 {
 		p.Error = "This choice exposes no tool. Allow more methods or tags."
 	}
@@ -440,6 +463,7 @@ func (h *Handler) editServer(w http.ResponseWriter, r *http.Request, s *session)
 		merged.Methods, merged.Tags = cfg.Methods, cfg.Tags
 		merged.RequireAPITokenAuth, merged.HideToolsMissingScopes, merged.SearchFetch = cfg.RequireAPITokenAuth, cfg.HideToolsMissingScopes, cfg.SearchFetch
 		merged.NoCredits = cfg.NoCredits
+		merged.ToolExposure = cfg.ToolExposure
 		return h.svc.UpdateServer(r.Context(), a, srv, api.ServerChanges{Name: &f.Name, Config: &merged, SetExpiry: set, ExpiresAt: exp, SetBudget: true, Budget: cfg.Budget})
 	}()
 	var ae *api.Error
