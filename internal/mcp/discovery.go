@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -279,18 +280,28 @@ func (h *Handler) searchTools(c *call, req *sdk.CallToolRequest) *sdk.CallToolRe
 	return metaResult(c, req, map[string]any{"tools": hits}, false, "")
 }
 
+// stopWords are query words that say nothing about which tool is meant.
+var stopWords = map[string]bool{
+	"a": true, "an": true, "the": true, "of": true, "in": true, "on": true, "for": true, "to": true, "and": true,
+	"or": true, "by": true, "with": true, "from": true, "at": true, "is": true, "are": true, "be": true, "it": true,
+	"my": true, "me": true, "i": true, "what": true, "which": true, "who": true, "how": true, "all": true, "their": true,
+}
+
 // field weights: a word in a tool's name or resource says more than one
 // in its description.
 var fieldWeights = []float64{3, 3, 2, 2, 2, 1, 1} // name, resource, method, tags, title, arguments, description
 
 // search ranks the catalogue's tools for query: each query word scores
 // the heaviest field it occurs in, weighted by how rare the word is among
-// the tools (a word every tool carries, like the integration's name, ranks
-// nothing). A tool matching no word is left out.
+// the tools. Stop words, and words every tool carries (the integration's
+// name), tell tools apart no better than nothing. A tool matching no word
+// is left out.
 func (cat *catalogue) search(query string) []searchHit {
-	q := words(query)
-	if len(q) == 0 {
-		return nil
+	var q []string
+	for _, w := range words(query) {
+		if !stopWords[w] && !slices.Contains(q, w) {
+			q = append(q, w)
+		}
 	}
 	fields := make([][][]string, len(cat.tools))
 	df := make(map[string]int, len(q))
@@ -301,6 +312,12 @@ func (cat *catalogue) search(query string) []searchHit {
 				df[w]++
 			}
 		}
+	}
+	if len(cat.tools) > 1 {
+		q = slices.DeleteFunc(q, func(w string) bool { return df[w] == len(cat.tools) })
+	}
+	if len(q) == 0 {
+		return nil
 	}
 	n := float64(len(cat.tools))
 	var hits []searchHit
@@ -314,8 +331,7 @@ func (cat *catalogue) search(query string) []searchHit {
 			matched++
 			score += fieldWeights[f] * math.Log(1+n/float64(df[w]))
 		}
-		if matched == 0 || float64(df[q[0]]) == n && len(q) == 1 && n > 1 {
-			// One word every tool carries finds nothing in particular.
+		if matched == 0 {
 			continue
 		}
 		if strings.EqualFold(strings.TrimSpace(query), t.Name) {

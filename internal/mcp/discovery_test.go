@@ -149,13 +149,14 @@ func TestDiscoverySearchRanks(t *testing.T) {
 		{"scorecards", "list_all_gong_scorecards"},
 		{"delete meeting", "delete_a_gong_meeting_by_id"},
 		{"workspaces", "list_all_gong_workspaces"},
+		{"gong users", "list_all_gong_users"},
 	} {
 		hits := all.search(tc.query)
 		if len(hits) == 0 || hits[0].Name != tc.first {
 			t.Errorf("search %q: %v, want %s first", tc.query, hitNames(hits), tc.first)
 		}
 	}
-	for _, q := range []string{"", "  ", "gong", "zebra quantum"} {
+	for _, q := range []string{"", "  ", "gong", "zebra quantum", "in the", "Gong, all of it"} {
 		if hits := all.search(q); len(hits) != 0 {
 			t.Errorf("search %q found %v, want nothing in particular", q, hitNames(hits))
 		}
