@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -113,9 +114,14 @@ func TestDiscoveryReachesOnlyAllowedTools(t *testing.T) {
 	srv := e.server(map[string]any{"config": map[string]any{"methods": []string{"read"}, "tags": []string{"calls"}, "tool_exposure": "discovery"}})
 	cs := e.connect(srv.URL, nil)
 	hidden := []string{"list_all_gong_users", "get_single_gong_user_by_id", "create_a_gong_call", "delete_a_gong_meeting_by_id"}
-	namesHidden := func(text string) string {
+	// namesHidden finds a hidden tool's name, as a whole word in any
+	// letter case, in an answer (the client's own words taken out first).
+	namesHidden := func(text string, echoes ...string) string {
+		for _, e := range echoes {
+			text = strings.ReplaceAll(text, e, "")
+		}
 		for _, h := range hidden {
-			if strings.Contains(strings.ToLower(text), `"`+h+`"`) {
+			if regexp.MustCompile(`(?i)(^|[^a-z0-9_])` + h + `([^a-z0-9_]|$)`).MatchString(text) {
 				return h
 			}
 		}
@@ -163,13 +169,16 @@ func TestDiscoveryReachesOnlyAllowedTools(t *testing.T) {
 			if len(ans.Tools) != 0 {
 				t.Errorf("get_tool_schema %q described %v", name, ans.Tools)
 			}
+			if h := namesHidden(text, `"name":"`+name+`"`); h != "" {
+				t.Errorf("get_tool_schema %q named %s: %.300s", name, h, text)
+			}
 			before := e.upstream.Load()
 			text, isErr, err = metaCall(t, cs, "call_tool", map[string]any{"tool_name": name, "arguments": map[string]any{}})
 			if err != nil || !isErr || !strings.Contains(text, "search_tools") {
 				t.Errorf("call_tool %q: not refused with a hint: %v %.300s", name, err, text)
 			}
-			if h := namesHidden(strings.ReplaceAll(text, `\"`+name+`\"`, "")); h != "" && h != name {
-				t.Errorf("call_tool %q suggested %s", name, h)
+			if h := namesHidden(text, `\"`+name+`\"`); h != "" {
+				t.Errorf("call_tool %q named %s: %.300s", name, h, text)
 			}
 			if e.upstream.Load() != before {
 				t.Errorf("call_tool %q reached upstream", name)

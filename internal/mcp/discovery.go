@@ -481,7 +481,10 @@ func (h *Handler) getToolSchema(c *call, req *sdk.CallToolRequest) *sdk.CallTool
 	cat := h.catalogueOf(c)
 	found := []schemaEntry{}
 	var unknown []unknownName
-	for _, name := range args.ToolNames {
+	for i, name := range args.ToolNames {
+		if slices.Contains(args.ToolNames[:i], name) {
+			continue // described once
+		}
 		st, ok := cat.listed[name]
 		if !ok {
 			unknown = append(unknown, unknownName{Name: truncate(name, 100), DidYouMean: cat.suggest(name)})
