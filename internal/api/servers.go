@@ -79,8 +79,9 @@ type configBody struct {
 
 // keepAbsent gives the keys a PATCH's config leaves out the server's
 // current values: PATCH merges config keys, so {"tool_exposure":
-// "discovery"} alone keeps the filters. The budget is the exception (a
-// config without one removes it), as it always was.
+// "discovery"} alone keeps the filters. (oauth and allow_credits are kept
+// by patchServer; the budget is the exception: a config without one
+// removes it, as it always did.)
 func (c *configBody) keepAbsent(cur store.ServerConfig, present map[string]json.RawMessage) {
 	has := func(k string) bool { _, ok := present[k]; return ok }
 	if !has("methods") {
@@ -97,14 +98,6 @@ func (c *configBody) keepAbsent(cur store.ServerConfig, present map[string]json.
 	}
 	if !has("search_fetch") {
 		c.SearchFetch = cur.SearchFetch
-	}
-	if c.OAuth == nil {
-		oauth := cur.OAuth
-		c.OAuth = &oauth
-	}
-	if c.AllowCredits == nil {
-		allow := !cur.NoCredits
-		c.AllowCredits = &allow
 	}
 	if c.ToolExposure == nil {
 		exposure := cur.ToolExposure
@@ -274,6 +267,12 @@ func (a *API) patchServer(w http.ResponseWriter, r *http.Request) error {
 			cfg, err := cb.toStore()
 			if err != nil {
 				return err
+			}
+			if cb.OAuth == nil {
+				cfg.OAuth = srv.Config.OAuth
+			}
+			if cb.AllowCredits == nil {
+				cfg.NoCredits = srv.Config.NoCredits
 			}
 			c.Config = &cfg
 			c.SetBudget, c.Budget = true, cfg.Budget
