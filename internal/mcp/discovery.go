@@ -63,7 +63,7 @@ func (h *Handler) serveCall(ctx context.Context, c *call, req *sdk.CallToolReque
 		return h.getToolSchema(c, req), nil
 	case name == callToolName:
 		return h.callThrough(ctx, c, req)
-	case (name == searchToolName || name == fetchToolName) && searchFetchOn(c):
+	case searchFetchListed(h, c, name):
 		return h.callTool(ctx, c, req) // listed beside the meta-tools
 	default:
 		// Whether the tool exists or is filtered out, the answer is the same.
@@ -71,6 +71,20 @@ func (h *Handler) serveCall(ctx context.Context, c *call, req *sdk.CallToolReque
 		return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: fmt.Sprintf(
 			"tool %q is not listed on this server, which is in discovery mode: find tools with search_tools, read their input schema with get_tool_schema, and run them with call_tool", name)}
 	}
+}
+
+// searchFetchListed reports whether name is search or fetch and the server
+// lists them (searchfetch.go decides).
+func searchFetchListed(h *Handler, c *call, name string) bool {
+	if name != searchToolName && name != fetchToolName {
+		return false
+	}
+	for _, st := range h.searchFetchList(c, nil) {
+		if st.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // visibleTools is what tools/list shows in "all" mode, before search and
@@ -576,7 +590,7 @@ func (h *Handler) callThrough(ctx context.Context, c *call, req *sdk.CallToolReq
 	}
 	cat := h.catalogueOf(c)
 	_, listed := cat.listed[name]
-	if !listed && !((name == searchToolName || name == fetchToolName) && searchFetchOn(c)) {
+	if !listed && !searchFetchListed(h, c, name) {
 		msg := fmt.Sprintf("unknown tool %q; find tools with search_tools", truncate(name, 100))
 		if s := cat.suggest(name); len(s) > 0 {
 			msg += "; did you mean " + strings.Join(s, ", ") + "?"

@@ -1,6 +1,7 @@
 package mcp
 
 import (
+	"context"
 	"encoding/json"
 	"slices"
 	"strings"
@@ -55,6 +56,7 @@ func TestDiscoveryListFitsFourKB(t *testing.T) {
 			}
 		}
 	}
+	h := &Handler{} // listTools needs only its caches
 	methodSets := [][]string{nil, {"read"}, {"write"}, {"custom"}, {"read", "write"}, {"read", "custom"}, {"write", "custom"}, {"list"}, {"create"}}
 	largest, tried := 0, 0
 	for _, methods := range methodSets {
@@ -69,9 +71,12 @@ func TestDiscoveryListFitsFourKB(t *testing.T) {
 					continue // refused at creation
 				}
 				tried++
-				list := append(slices.Clone(searchFetchTools), DiscoveryTools(set, visible)...)
-				res := &sdk.ListToolsResult{Tools: list}
-				res.TTLMs, res.CacheScope = listTTLMs, "private"
+				// As served, with search and fetch beside the meta-tools.
+				cfg.SearchFetch = true
+				res := h.listTools(h.newCall(context.Background(), admitted{server: &store.Server{Config: cfg}, account: &store.Account{}, set: set}))
+				if len(res.Tools) < 3 || res.Tools[len(res.Tools)-1].Name != callToolName {
+					t.Fatalf("listed %d tools", len(res.Tools))
+				}
 				b, err := json.Marshal(res)
 				if err != nil {
 					t.Fatal(err)
