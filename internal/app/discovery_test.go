@@ -399,3 +399,38 @@ func TestDiscoveryAdminAPI(t *testing.T) {
 		t.Errorf("after PATCH tags: %+v", got.Config)
 	}
 }
+
+// Whatever a discovery server is sent, the fast path answers as the go-sdk
+// does, and no meta-tool argument makes either fail.
+func FuzzDiscoveryMatchesSDK(f *testing.F) {
+	ft := newFuzzTarget(f)
+	code, body := ft.do("POST", "/integrated-account/"+ft.account+"/mcp", []byte(`{"name":"discovery","config":{"methods":["read"],"tool_exposure":"discovery"}}`), true)
+	var srv struct{ Token string }
+	if code != http.StatusCreated || json.Unmarshal(body, &srv) != nil {
+		f.Fatalf("create server: %d %s", code, body)
+	}
+	d := *ft
+	d.token = srv.Token
+	for _, s := range []string{
+		`{"jsonrpc":"2.0","id":1,"method":"tools/list"}`,
+		`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"search_tools","arguments":{"query":"users <b>"}}}`,
+		`{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"search_tools","arguments":{"query":"","limit":50}}}`,
+		`{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"search_tools","arguments":{"query":7,"limit":-1}}}`,
+		`{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"get_tool_schema","arguments":{"tool_names":["list_all_gong_users","LIST_ALL_GONG_USERS","é"]}}}`,
+		`{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"get_tool_schema","arguments":{"tool_names":"x"}}}`,
+		`{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"call_tool","arguments":{"tool_name":"list_all_gong_users","arguments":{}}}}`,
+		`{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"call_tool","arguments":{"tool_name":"create_a_gong_call","arguments":[]}}}`,
+		`{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"call_tool","arguments":{"tool_name":"call_tool","arguments":{"tool_name":"x"}}}}`,
+		`{"jsonrpc":"2.0","id":10,"method":"tools/call","params":{"name":"list_all_gong_users","arguments":{}}}`,
+	} {
+		f.Add([]byte(s), "2025-11-25")
+		f.Add([]byte(s), "")
+	}
+	f.Fuzz(func(t *testing.T, body []byte, version string) {
+		fast, slow := d.mcp(d.h, body, version), d.mcp(d.sdkOnly, body, version)
+		fb, sb := gongRequestID.ReplaceAll(fast.Body.Bytes(), []byte("$1")), gongRequestID.ReplaceAll(slow.Body.Bytes(), []byte("$1"))
+		if fast.Code >= 500 || fast.Code != slow.Code || fast.Header().Get("Content-Type") != slow.Header().Get("Content-Type") || !bytes.Equal(fb, sb) {
+			t.Fatalf("for %q (%q):\nfast %d %s\nSDK  %d %s", body, version, fast.Code, fb, slow.Code, sb)
+		}
+	})
+}
