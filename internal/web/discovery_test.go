@@ -46,6 +46,9 @@ func TestServerFormToolExposure(t *testing.T) {
 	if srv.Config.ToolExposure != "discovery" {
 		t.Fatalf("stored tool_exposure %q", srv.Config.ToolExposure)
 	}
+	if list := b.get(base + "/servers"); strings.Count(list.body, `data-testid="server-discovery"`) != 1 {
+		t.Error("the server list does not mark the discovery server")
+	}
 	if edit := b.get(base + "/servers/" + srv.ID); !strings.Contains(edit.body, `name="tool_exposure" value="discovery" checked`) || strings.Contains(edit.body, `name="tool_exposure" value="all" checked`) {
 		t.Error("the edit form does not show discovery chosen")
 	}
@@ -62,6 +65,9 @@ func TestServerFormToolExposure(t *testing.T) {
 	}
 	if edit := b.get(base + "/servers/" + srv.ID); !strings.Contains(edit.body, `name="tool_exposure" value="all" checked`) {
 		t.Error("the edit form does not show all chosen")
+	}
+	if list := b.get(base + "/servers"); strings.Contains(list.body, `data-testid="server-discovery"`) {
+		t.Error("the server list still marks the server discovery")
 	}
 
 	// The preview: discovery costs the meta-tools' list, well under the full one.
