@@ -216,6 +216,17 @@ func TestDiscoveryReachesOnlyAllowedTools(t *testing.T) {
 			t.Errorf("get_tool_schema %v: not refused", bad)
 		}
 	}
+	for _, bad := range []any{map[string]any{}, map[string]any{"query": strings.Repeat("calls ", 100)}, map[string]any{"query": "calls", "limit": 0},
+		map[string]any{"query": "calls", "limit": 51}, map[string]any{"query": "calls", "extra": true}, map[string]any{"query": 7}} {
+		if text, isErr, err := metaCall(t, cs, "search_tools", bad); err != nil || !isErr {
+			t.Errorf("search_tools %v: not refused: %.200s", bad, text)
+		}
+	}
+	for _, bad := range []any{map[string]any{}, map[string]any{"tool_name": "list_all_gong_calls", "arguments": []int{1}}, map[string]any{"tool_name": 5}} {
+		if text, isErr, err := metaCall(t, cs, "call_tool", bad); err != nil || !isErr {
+			t.Errorf("call_tool %v: not refused: %.200s", bad, text)
+		}
+	}
 	// search_tools ranks the tool it was asked for first, and keeps to the limit.
 	text, _, _ = metaCall(t, cs, "search_tools", map[string]any{"query": "call transcript", "limit": 2})
 	var found struct {

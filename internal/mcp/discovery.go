@@ -43,7 +43,9 @@ const (
 
 	searchDefaultLimit = 10
 	searchMaxLimit     = 50
-	schemaMaxTools     = 5
+	// searchMaxQuery bounds the work one search costs.
+	searchMaxQuery = 500
+	schemaMaxTools = 5
 	// topicsMaxBytes bounds the tags search_tools' description carries, so
 	// the whole list stays under 4 KB whatever the integration.
 	topicsMaxBytes = 400
@@ -269,6 +271,9 @@ func (h *Handler) searchTools(c *call, req *sdk.CallToolRequest) *sdk.CallToolRe
 	}
 	if args.Query == nil {
 		return metaFail(c, req, "invalid arguments: query is required (an empty string lists every tool)")
+	}
+	if len(*args.Query) > searchMaxQuery {
+		return metaFail(c, req, fmt.Sprintf("invalid arguments: query is at most %d bytes; a few words find a tool", searchMaxQuery))
 	}
 	limit := searchDefaultLimit
 	if args.Limit != nil {
