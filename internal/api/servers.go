@@ -45,15 +45,15 @@ type serverJSON struct {
 
 func toServerJSON(s *store.Server) serverJSON {
 	cfg := configJSON{Methods: s.Config.Methods, Tags: s.Config.Tags, RequireAPITokenAuth: s.Config.RequireAPITokenAuth, HideToolsMissingScopes: s.Config.HideToolsMissingScopes, SearchFetch: s.Config.SearchFetch, Budget: s.Config.Budget, OAuth: s.Config.OAuth, AllowCredits: !s.Config.NoCredits}
-	cfg.ToolExposure = store.ToolExposureAll
-	if s.Config.Discovery() {
-		cfg.ToolExposure = store.ToolExposureDiscovery
-	}
 	if cfg.Methods == nil {
 		cfg.Methods = []string{}
 	}
 	if cfg.Tags == nil {
 		cfg.Tags = []string{}
+	}
+	cfg.ToolExposure = store.ToolExposureAll
+	if s.Config.Discovery() {
+		cfg.ToolExposure = store.ToolExposureDiscovery
 	}
 	return serverJSON{
 		ID: s.ID, Name: s.Name, Config: cfg, ExpiresAt: timePtr(s.ExpiresAt), IntegratedAccountID: s.AccountID,
@@ -75,6 +75,50 @@ type configBody struct {
 	AllowCredits *bool `json:"allow_credits"`
 	// ToolExposure is "all" (absent, for new servers) or "discovery".
 	ToolExposure *string `json:"tool_exposure"`
+}
+
+func cleanList(field string, l []string) ([]string, error) {
+	if len(l) > 100 {
+		return nil, badRequest("config.%s has more than 100 entries", field)
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, v := range l {
+		v = strings.TrimSpace(v)
+		if v == "" || len(v) > 100 {
+			return nil, badRequest("config.%s entries must be non-empty strings of at most 100 characters", field)
+		}
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+func (c *configBody) toStore() (store.ServerConfig, error) {
+	cfg, err := ServerConfig(c.Methods, c.Tags, c.RequireAPITokenAuth, c.HideToolsMissingScopes)
+	cfg.SearchFetch = c.SearchFetch
+	cfg.OAuth = c.OAuth != nil && *c.OAuth
+	cfg.NoCredits = c.AllowCredits != nil && !*c.AllowCredits
+	if err == nil {
+		if qerr := quota.Check(c.Budget); qerr != nil {
+			return cfg, badRequest("config.%v", qerr)
+		}
+		if !c.Budget.IsZero() {
+			cfg.Budget = c.Budget
+		}
+	}
+	if c.ToolExposure != nil && err == nil {
+		switch *c.ToolExposure {
+		case store.ToolExposureAll:
+		case store.ToolExposureDiscovery:
+			cfg.ToolExposure = store.ToolExposureDiscovery
+		default:
+			return cfg, badRequest("config.tool_exposure must be %q or %q", store.ToolExposureAll, store.ToolExposureDiscovery)
+		}
+	}
+	return cfg, err
 }
 
 // keepAbsent gives the keys a PATCH's config leaves out the server's
@@ -106,50 +150,6 @@ func (c *configBody) keepAbsent(cur store.ServerConfig, present map[string]json.
 		}
 		c.ToolExposure = &exposure
 	}
-}
-
-func cleanList(field string, l []string) ([]string, error) {
-	if len(l) > 100 {
-		return nil, badRequest("config.%s has more than 100 entries", field)
-	}
-	var out []string
-	seen := map[string]bool{}
-	for _, v := range l {
-		v = strings.TrimSpace(v)
-		if v == "" || len(v) > 100 {
-			return nil, badRequest("config.%s entries must be non-empty strings of at most 100 characters", field)
-		}
-		if !seen[v] {
-			seen[v] = true
-			out = append(out, v)
-		}
-	}
-	return out, nil
-}
-
-func (c *configBody) toStore() (store.ServerConfig, error) {
-	cfg, err := ServerConfig(c.Methods, c.Tags, c.RequireAPITokenAuth, c.HideToolsMissingScopes)
-	cfg.SearchFetch = c.SearchFetch
-	cfg.OAuth = c.OAuth != nil && *c.OAuth
-	cfg.NoCredits = c.AllowCredits != nil && !*c.AllowCredits
-	if c.ToolExposure != nil && err == nil {
-		switch *c.ToolExposure {
-		case store.ToolExposureAll:
-		case store.ToolExposureDiscovery:
-			cfg.ToolExposure = store.ToolExposureDiscovery
-		default:
-			return cfg, badRequest("config.tool_exposure must be %q or %q", store.ToolExposureAll, store.ToolExposureDiscovery)
-		}
-	}
-	if err == nil {
-		if qerr := quota.Check(c.Budget); qerr != nil {
-			return cfg, badRequest("config.%v", qerr)
-		}
-		if !c.Budget.IsZero() {
-			cfg.Budget = c.Budget
-		}
-	}
-	return cfg, err
 }
 
 type createServerBody struct {

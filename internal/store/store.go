@@ -88,6 +88,15 @@ type ServerConfig struct {
 	ToolExposure string `json:"tool_exposure,omitempty"`
 }
 
+// Budget caps upstream calls per minute and per day (UTC); 0 = no cap.
+type Budget struct {
+	PerMinute int `json:"per_minute,omitempty"`
+	PerDay    int `json:"per_day,omitempty"`
+}
+
+// IsZero reports whether the budget caps nothing.
+func (b *Budget) IsZero() bool { return b == nil || (b.PerMinute <= 0 && b.PerDay <= 0) }
+
 // Tool exposure modes (config.tool_exposure, Truto's names).
 const (
 	ToolExposureAll       = "all"
@@ -97,15 +106,6 @@ const (
 // Discovery reports whether the server lists meta-tools instead of its
 // tools.
 func (c ServerConfig) Discovery() bool { return c.ToolExposure == ToolExposureDiscovery }
-
-// Budget caps upstream calls per minute and per day (UTC); 0 = no cap.
-type Budget struct {
-	PerMinute int `json:"per_minute,omitempty"`
-	PerDay    int `json:"per_day,omitempty"`
-}
-
-// IsZero reports whether the budget caps nothing.
-func (b *Budget) IsZero() bool { return b == nil || (b.PerMinute <= 0 && b.PerDay <= 0) }
 
 // QuotaCharge is one call charged to one budget counter.
 type QuotaCharge struct {

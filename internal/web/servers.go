@@ -201,8 +201,8 @@ func readServerForm(r *http.Request) *serverForm {
 		ExpiresAt:       r.Form.Get("expires_at"),
 		PerMinute:       r.Form.Get("budget_per_minute"),
 		PerDay:          r.Form.Get("budget_per_day"),
-		Discovery:       r.Form.Get("tool_exposure") == store.ToolExposureDiscovery,
 	}
+	f.Discovery = r.Form.Get("tool_exposure") == store.ToolExposureDiscovery
 	for _, m := range r.Form["methods"] {
 		for _, c := range methodClasses {
 			if m == c.Value {
@@ -214,7 +214,8 @@ func readServerForm(r *http.Request) *serverForm {
 }
 
 func formFromServer(s *store.Server) *serverForm {
-	f := &serverForm{Name: s.Name, Tags: s.Config.Tags, RequireAPIToken: s.Config.RequireAPITokenAuth, HideMissing: s.Config.HideToolsMissingScopes, SearchFetch: s.Config.SearchFetch, NoCredits: s.Config.NoCredits, Expires: "keep", Discovery: s.Config.Discovery()}
+	f := &serverForm{Name: s.Name, Tags: s.Config.Tags, RequireAPIToken: s.Config.RequireAPITokenAuth, HideMissing: s.Config.HideToolsMissingScopes, SearchFetch: s.Config.SearchFetch, NoCredits: s.Config.NoCredits, Expires: "keep"}
+	f.Discovery = s.Config.Discovery()
 	var extra []string
 	for _, m := range s.Config.Methods {
 		class := false
@@ -461,9 +462,9 @@ func (h *Handler) editServer(w http.ResponseWriter, r *http.Request, s *session)
 		// access, …) stays as it is.
 		merged := srv.Config
 		merged.Methods, merged.Tags = cfg.Methods, cfg.Tags
+		merged.ToolExposure = cfg.ToolExposure
 		merged.RequireAPITokenAuth, merged.HideToolsMissingScopes, merged.SearchFetch = cfg.RequireAPITokenAuth, cfg.HideToolsMissingScopes, cfg.SearchFetch
 		merged.NoCredits = cfg.NoCredits
-		merged.ToolExposure = cfg.ToolExposure
 		return h.svc.UpdateServer(r.Context(), a, srv, api.ServerChanges{Name: &f.Name, Config: &merged, SetExpiry: set, ExpiresAt: exp, SetBudget: true, Budget: cfg.Budget})
 	}()
 	var ae *api.Error
