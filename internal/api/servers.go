@@ -121,37 +121,6 @@ func (c *configBody) toStore() (store.ServerConfig, error) {
 	return cfg, err
 }
 
-// keepAbsent gives the keys a PATCH's config leaves out the server's
-// current values: PATCH merges config keys, so {"tool_exposure":
-// "discovery"} alone keeps the filters. (oauth and allow_credits are kept
-// by patchServer; the budget is the exception: a config without one
-// removes it, as it always did.)
-func (c *configBody) keepAbsent(cur store.ServerConfig, present map[string]json.RawMessage) {
-	has := func(k string) bool { _, ok := present[k]; return ok }
-	if !has("methods") {
-		c.Methods = cur.Methods
-	}
-	if !has("tags") {
-		c.Tags = cur.Tags
-	}
-	if !has("require_api_token_auth") {
-		c.RequireAPITokenAuth = cur.RequireAPITokenAuth
-	}
-	if !has("hide_tools_missing_scopes") {
-		c.HideToolsMissingScopes = cur.HideToolsMissingScopes
-	}
-	if !has("search_fetch") {
-		c.SearchFetch = cur.SearchFetch
-	}
-	if c.ToolExposure == nil {
-		exposure := cur.ToolExposure
-		if exposure == "" {
-			exposure = store.ToolExposureAll
-		}
-		c.ToolExposure = &exposure
-	}
-}
-
 type createServerBody struct {
 	Name      string      `json:"name"`
 	Config    *configBody `json:"config"`
@@ -234,6 +203,37 @@ func (a *API) getServer(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, a.serverOut(r.Context(), srv))
 	return nil
+}
+
+// keepAbsent gives the keys a PATCH's config leaves out the server's
+// current values: PATCH merges config keys, so {"tool_exposure":
+// "discovery"} alone keeps the filters. (oauth and allow_credits are kept
+// by patchServer; the budget is the exception: a config without one
+// removes it, as it always did.)
+func (c *configBody) keepAbsent(cur store.ServerConfig, present map[string]json.RawMessage) {
+	has := func(k string) bool { _, ok := present[k]; return ok }
+	if !has("methods") {
+		c.Methods = cur.Methods
+	}
+	if !has("tags") {
+		c.Tags = cur.Tags
+	}
+	if !has("require_api_token_auth") {
+		c.RequireAPITokenAuth = cur.RequireAPITokenAuth
+	}
+	if !has("hide_tools_missing_scopes") {
+		c.HideToolsMissingScopes = cur.HideToolsMissingScopes
+	}
+	if !has("search_fetch") {
+		c.SearchFetch = cur.SearchFetch
+	}
+	if c.ToolExposure == nil {
+		exposure := cur.ToolExposure
+		if exposure == "" {
+			exposure = store.ToolExposureAll
+		}
+		c.ToolExposure = &exposure
+	}
 }
 
 func (a *API) patchServer(w http.ResponseWriter, r *http.Request) error {

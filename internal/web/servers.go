@@ -215,7 +215,6 @@ func readServerForm(r *http.Request) *serverForm {
 
 func formFromServer(s *store.Server) *serverForm {
 	f := &serverForm{Name: s.Name, Tags: s.Config.Tags, RequireAPIToken: s.Config.RequireAPITokenAuth, HideMissing: s.Config.HideToolsMissingScopes, SearchFetch: s.Config.SearchFetch, NoCredits: s.Config.NoCredits, Expires: "keep"}
-	f.Discovery = s.Config.Discovery()
 	var extra []string
 	for _, m := range s.Config.Methods {
 		class := false
@@ -229,6 +228,7 @@ func formFromServer(s *store.Server) *serverForm {
 		}
 	}
 	f.Extra = strings.Join(extra, ", ")
+	f.Discovery = s.Config.Discovery()
 	if b := s.Config.Budget; !b.IsZero() {
 		f.PerMinute, f.PerDay = budgetField(b.PerMinute), budgetField(b.PerDay)
 	}
