@@ -34,8 +34,12 @@ func runDemo(args []string) error {
 	oauthCIMDCA := fs.String("oauth-cimd-ca", "", "PEM file of a CA to trust for client metadata documents, which may then be on loopback (tests only)")
 	smallCompany := fs.Bool("small-company", false, "serve the sandbox's small company (50 users, about 1,000 calls) instead of the realistic one")
 	timeZone := fs.String("time-zone", gongsandbox.DefaultTimeZone, "the sandbox company's IANA time zone")
+	toolExposure := fs.String("tool-exposure", store.ToolExposureAll, `the demo server's config.tool_exposure: "all" lists every tool, "discovery" three meta-tools that search, describe and call them`)
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *toolExposure != store.ToolExposureAll && *toolExposure != store.ToolExposureDiscovery {
+		return fmt.Errorf("--tool-exposure: %q is neither %q nor %q", *toolExposure, store.ToolExposureAll, store.ToolExposureDiscovery)
 	}
 	if !gongsandbox.ValidTimeZone(*timeZone) {
 		return fmt.Errorf("--time-zone: unknown time zone %q", *timeZone)
@@ -116,6 +120,10 @@ func runDemo(args []string) error {
 	// OAuth on: its token URL is unchanged (no API token required), and
 	// it is reachable at /mcp/oauth/{id} and from the /mcp/oauth picker.
 	srv := &store.Server{AccountID: acct.ID, Name: "Demo: every Gong tool", TokenHash: credentials.HashToken(mcpToken), Config: store.ServerConfig{OAuth: true}}
+	if *toolExposure == store.ToolExposureDiscovery {
+		srv.Name += " (discovery mode)"
+		srv.Config.ToolExposure = store.ToolExposureDiscovery
+	}
 	if err := a.Store.CreateServer(ctx, srv); err != nil {
 		return err
 	}

@@ -24,6 +24,7 @@ type configJSON struct {
 	OAuth                  bool          `json:"oauth"`
 	AllowCredits           bool          `json:"allow_credits"`
 	MaxAnswerBytes         int           `json:"max_answer_bytes"`
+	ToolExposure           string        `json:"tool_exposure"`
 }
 
 type serverJSON struct {
@@ -51,6 +52,10 @@ func toServerJSON(s *store.Server) serverJSON {
 	if cfg.Tags == nil {
 		cfg.Tags = []string{}
 	}
+	cfg.ToolExposure = store.ToolExposureAll
+	if s.Config.Discovery() {
+		cfg.ToolExposure = store.ToolExposureDiscovery
+	}
 	return serverJSON{
 		ID: s.ID, Name: s.Name, Config: cfg, ExpiresAt: timePtr(s.ExpiresAt), IntegratedAccountID: s.AccountID,
 		CreatedAt: s.CreatedAt.Format(time.RFC3339), UpdatedAt: s.UpdatedAt.Format(time.RFC3339),
@@ -72,6 +77,8 @@ type configBody struct {
 	// MaxAnswerBytes is the answer budget; absent keeps a server's current
 	// one (the default for new ones).
 	MaxAnswerBytes *int `json:"max_answer_bytes"`
+	// ToolExposure is "all" (absent, for new servers) or "discovery".
+	ToolExposure *string `json:"tool_exposure"`
 }
 
 func cleanList(field string, l []string) ([]string, error) {
@@ -109,6 +116,15 @@ func (c *configBody) toStore() (store.ServerConfig, error) {
 		}
 		if !c.Budget.IsZero() {
 			cfg.Budget = c.Budget
+		}
+	}
+	if c.ToolExposure != nil && err == nil {
+		switch *c.ToolExposure {
+		case store.ToolExposureAll:
+		case store.ToolExposureDiscovery:
+			cfg.ToolExposure = store.ToolExposureDiscovery
+		default:
+			return cfg, badRequest("config.tool_exposure must be %q or %q", store.ToolExposureAll, store.ToolExposureDiscovery)
 		}
 	}
 	return cfg, err
@@ -210,6 +226,37 @@ func (a *API) getServer(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// keepAbsent gives the keys a PATCH's config leaves out the server's
+// current values: PATCH merges config keys, so {"tool_exposure":
+// "discovery"} alone keeps the filters. (oauth and allow_credits are kept
+// by patchServer; the budget is the exception: a config without one
+// removes it, as it always did.)
+func (c *configBody) keepAbsent(cur store.ServerConfig, present map[string]json.RawMessage) {
+	has := func(k string) bool { _, ok := present[k]; return ok }
+	if !has("methods") {
+		c.Methods = cur.Methods
+	}
+	if !has("tags") {
+		c.Tags = cur.Tags
+	}
+	if !has("require_api_token_auth") {
+		c.RequireAPITokenAuth = cur.RequireAPITokenAuth
+	}
+	if !has("hide_tools_missing_scopes") {
+		c.HideToolsMissingScopes = cur.HideToolsMissingScopes
+	}
+	if !has("search_fetch") {
+		c.SearchFetch = cur.SearchFetch
+	}
+	if c.ToolExposure == nil {
+		exposure := cur.ToolExposure
+		if exposure == "" {
+			exposure = store.ToolExposureAll
+		}
+		c.ToolExposure = &exposure
+	}
+}
+
 func (a *API) patchServer(w http.ResponseWriter, r *http.Request) error {
 	// Decode into raw fields first: "expires_at": null (clear) must differ
 	// from an absent expires_at (keep).
@@ -235,6 +282,9 @@ func (a *API) patchServer(w http.ResponseWriter, r *http.Request) error {
 			if err := decodeBytes(v, &cb); err != nil {
 				return err
 			}
+			var present map[string]json.RawMessage
+			_ = json.Unmarshal(v, &present) // an object: decodeBytes took it
+			cb.keepAbsent(srv.Config, present)
 			cfg, err := cb.toStore()
 			if err != nil {
 				return err

@@ -165,6 +165,7 @@ func FuzzAdminAPI(f *testing.F) {
 		`{"integration":"gong","name":"x","base_url":"http://169.254.169.254","credentials":{"type":"access_key","access_key":"k","access_key_secret":"s"}}`,
 		`{"integration":"gong","name":"x","base_url":"https://evil.example","credentials":{"type":"oauth2"}}`,
 		`{"scopes":[""]}`, `{"unknown":1}`, `{} {}`, `[]`, `null`, ``,
+		`{"name":"d","config":{"tool_exposure":"discovery","tags":["calls"]}}`, `{"config":{"tool_exposure":7}}`,
 	} {
 		f.Add(uint8(i), []byte(s))
 	}

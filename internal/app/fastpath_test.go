@@ -90,6 +90,18 @@ func TestFastPathAnswersAsTheSDK(t *testing.T) {
 	}
 	hidden := e.server(map[string]any{"name": "hidden", "config": map[string]any{"hide_tools_missing_scopes": true, "search_fetch": true}})
 	cases = append(cases, fastCase{"tools/list hiding tools, scopes unknown", hidden, list, plain, nil, true})
+	// Discovery mode: the meta-tools answer alike on both paths.
+	disc := e.server(map[string]any{"name": "discovery", "config": map[string]any{"methods": []string{"read"}, "search_fetch": true, "tool_exposure": "discovery"}})
+	cases = append(cases,
+		fastCase{"discovery tools/list", disc, list, plain, nil, true},
+		fastCase{"discovery search_tools", disc, callBody("30", "search_tools", `{"query":"call <transcript>"}`), plain, nil, true},
+		fastCase{"discovery search_tools, empty query", disc, callBody("31", "search_tools", `{"query":""}`), plain, nil, true},
+		fastCase{"discovery get_tool_schema", disc, callBody("32", "get_tool_schema", `{"tool_names":["list_all_gong_calls","nope&"]}`), plain, nil, true},
+		fastCase{"discovery call_tool", disc, callBody("33", "call_tool", `{"tool_name":"get_single_gong_call_by_id","arguments":{"id":"`+callID+`"}}`), plain, nil, true},
+		fastCase{"discovery call_tool filtered out", disc, callBody("34", "call_tool", `{"tool_name":"create_a_gong_call","arguments":{}}`), plain, nil, true},
+		fastCase{"discovery direct call refused", disc, callBody("35", "list_all_gong_users", `{}`), plain, nil, true},
+		fastCase{"discovery search", disc, callBody("36", "search", `{"query":"initech"}`), plain, nil, true},
+	)
 	compare := func(tc fastCase) {
 		t.Run(tc.name, func(t *testing.T) {
 			send := func(base string) (*http.Response, []byte) {

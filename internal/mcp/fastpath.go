@@ -172,7 +172,7 @@ func (h *Handler) answerFast(ctx context.Context, c *call, fr fastRequest) [][]b
 			parts = [][]byte{head.Bytes(), list, []byte("}")}
 		}
 	} else {
-		res, rerr := h.callTool(ctx, c, &sdk.CallToolRequest{Params: &sdk.CallToolParamsRaw{Name: fr.name, Arguments: fr.args}})
+		res, rerr := h.serveCall(ctx, c, &sdk.CallToolRequest{Params: &sdk.CallToolParamsRaw{Name: fr.name, Arguments: fr.args}})
 		var out []byte
 		out, err = encodeResponse(fr.id, res, rerr)
 		parts = [][]byte{out}
@@ -217,6 +217,9 @@ func listKey(c *call) string {
 	cfg := c.server.Config
 	if cfg.SearchFetch {
 		key += "\x00search_fetch"
+	}
+	if cfg.Discovery() {
+		key += "\x00discovery"
 	}
 	if cfg.HideToolsMissingScopes && c.account.Scopes != nil {
 		key += "\x00granted:" + strings.Join(c.account.Scopes, " ")

@@ -45,7 +45,7 @@ func (h *Handler) middleware(next sdk.MethodHandler) sdk.MethodHandler {
 		case !isCall || cr.Params == nil:
 			return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: "invalid tools/call request"}
 		}
-		return h.callTool(ctx, c, cr)
+		return h.serveCall(ctx, c, cr) // discovery.go, then callTool
 	}
 }
 
@@ -68,15 +68,9 @@ func withInstructions(res sdk.Result, err error) func(string) (sdk.Result, error
 }
 
 func (h *Handler) listTools(c *call) *sdk.ListToolsResult {
-	list := h.sdkTools(c.set, c.filter)
-	if c.server.Config.HideToolsMissingScopes && c.account.Scopes != nil {
-		allowed := make([]*sdk.Tool, 0, len(list))
-		for _, st := range list {
-			if t, ok := c.set.Lookup(st.Name); ok && len(executor.MissingScopes(c.account.Scopes, t.Scopes)) == 0 {
-				allowed = append(allowed, st)
-			}
-		}
-		list = allowed
+	list := h.visibleTools(c)
+	if c.server.Config.Discovery() {
+		list = DiscoveryTools(c.set, list) // discovery.go
 	}
 	res := &sdk.ListToolsResult{Tools: h.searchFetchList(c, list)}
 	// A server's list is its own: private, not shared between users.

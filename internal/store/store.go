@@ -85,6 +85,10 @@ type ServerConfig struct {
 	// MaxAnswerBytes is the answer budget: every tool answer stays within
 	// it, whole items with a cursor to the rest; 0 means the default.
 	MaxAnswerBytes int `json:"max_answer_bytes,omitempty"`
+	// ToolExposure is how tools/list shows the tools: "all" (or empty,
+	// for servers made before it) lists every tool; "discovery" lists
+	// three meta-tools that search, describe and call them.
+	ToolExposure string `json:"tool_exposure,omitempty"`
 }
 
 // The answer budget's default and bounds. 80,000 bytes is about 20,000
@@ -112,6 +116,16 @@ type Budget struct {
 
 // IsZero reports whether the budget caps nothing.
 func (b *Budget) IsZero() bool { return b == nil || (b.PerMinute <= 0 && b.PerDay <= 0) }
+
+// Tool exposure modes (config.tool_exposure, Truto's names).
+const (
+	ToolExposureAll       = "all"
+	ToolExposureDiscovery = "discovery"
+)
+
+// Discovery reports whether the server lists meta-tools instead of its
+// tools.
+func (c ServerConfig) Discovery() bool { return c.ToolExposure == ToolExposureDiscovery }
 
 // QuotaCharge is one call charged to one budget counter.
 type QuotaCharge struct {

@@ -56,6 +56,9 @@ type serverForm struct {
 	PerMinute, PerDay string
 	// MaxAnswerBytes is the answer budget as typed ("": the default).
 	MaxAnswerBytes string
+	// Discovery lists three meta-tools instead of every tool
+	// (config.tool_exposure "discovery").
+	Discovery bool
 }
 
 func (f *serverForm) config() (store.ServerConfig, error) {
@@ -67,6 +70,9 @@ func (f *serverForm) config() (store.ServerConfig, error) {
 	}
 	cfg, err := api.ServerConfig(methods, f.Tags, f.RequireAPIToken, f.HideMissing)
 	cfg.SearchFetch, cfg.NoCredits = f.SearchFetch, f.NoCredits
+	if f.Discovery {
+		cfg.ToolExposure = store.ToolExposureDiscovery
+	}
 	if err != nil {
 		return cfg, err
 	}
@@ -215,6 +221,7 @@ func readServerForm(r *http.Request) *serverForm {
 		PerDay:          r.Form.Get("budget_per_day"),
 		MaxAnswerBytes:  r.Form.Get("max_answer_bytes"),
 	}
+	f.Discovery = r.Form.Get("tool_exposure") == store.ToolExposureDiscovery
 	for _, m := range r.Form["methods"] {
 		for _, c := range methodClasses {
 			if m == c.Value {
@@ -240,6 +247,7 @@ func formFromServer(s *store.Server) *serverForm {
 		}
 	}
 	f.Extra = strings.Join(extra, ", ")
+	f.Discovery = s.Config.Discovery()
 	if b := s.Config.Budget; !b.IsZero() {
 		f.PerMinute, f.PerDay = budgetField(b.PerMinute), budgetField(b.PerDay)
 	}
@@ -262,6 +270,10 @@ type preview struct {
 	Error  string
 	// SearchFetch: the search and fetch tools come on top.
 	SearchFetch bool
+	// Discovery: tools/list shows the three meta-tools (Bytes, Tokens)
+	// instead of Tools, which would cost FullTokens.
+	Discovery  bool
+	FullTokens int
 }
 
 func (h *Handler) previewOf(a *store.Account, f *serverForm) *preview {
@@ -282,6 +294,18 @@ func (h *Handler) previewOf(a *store.Account, f *serverForm) *preview {
 		return &preview{Error: err.Error()}
 	}
 	p := &preview{Tools: selected, Bytes: len(b), Tokens: len(b) / 4, SearchFetch: cfg.SearchFetch}
+	if cfg.Discovery() && len(list) > 0 {
+		// What the client pays for is the meta-tools' list.
+		set, err := h.svc.ToolSet(a.Integration)
+		if err != nil {
+			return &preview{Error: err.Error()}
+		}
+		meta, err := json.Marshal(&sdk.ListToolsResult{Tools: mcp.DiscoveryTools(set, list)})
+		if err != nil {
+			return &preview{Error: err.Error()}
+		}
+		p.Discovery, p.FullTokens, p.Bytes, p.Tokens = true, p.Tokens, len(meta), len(meta)/4
+	}
 	if len(selected) == 0 {
 		p.Error = "This choice exposes no tool. Allow more methods or tags."
 	}
@@ -457,6 +481,7 @@ func (h *Handler) editServer(w http.ResponseWriter, r *http.Request, s *session)
 		// access, …) stays as it is.
 		merged := srv.Config
 		merged.Methods, merged.Tags = cfg.Methods, cfg.Tags
+		merged.ToolExposure = cfg.ToolExposure
 		merged.RequireAPITokenAuth, merged.HideToolsMissingScopes, merged.SearchFetch = cfg.RequireAPITokenAuth, cfg.HideToolsMissingScopes, cfg.SearchFetch
 		merged.NoCredits = cfg.NoCredits
 		merged.MaxAnswerBytes = cfg.MaxAnswerBytes
