@@ -35,6 +35,9 @@ func agentOn(t *testing.T, e *env, config map[string]any) *agent.Agent {
 		t.Fatal(err)
 	}
 	ag.MaxCalls = maxWorkflowCalls
+	if want := config["tool_exposure"] == "discovery"; ag.Discovery != want {
+		t.Fatalf("the agent sees discovery mode %v, want %v", ag.Discovery, want)
+	}
 	return ag
 }
 
@@ -47,6 +50,9 @@ func checkCost(t *testing.T, ag *agent.Agent) {
 	}
 	if ag.Cost.Largest > answerBudget {
 		t.Errorf("an answer of %d bytes, over the budget of %d", ag.Cost.Largest, answerBudget)
+	}
+	if ag.Discovery && (ag.ListBytes > 4096 || ag.Cost.MetaCalls == 0) {
+		t.Errorf("discovery mode: tools/list %d bytes (want at most 4 KB) and %d searches", ag.ListBytes, ag.Cost.MetaCalls)
 	}
 }
 
@@ -97,19 +103,22 @@ func TestAgentLostDealPostMortem(t *testing.T) {
 	e := newEnvWith(t, envOptions{realistic: true})
 	co := e.sandbox.Company()
 	now := time.Now().UTC()
+	initechSaid := []string{"ninety thousand", "eleven years", "Acme Corp", "three year"}
 	for _, tc := range []struct {
 		name      string
+		exposure  string
 		target    agent.Target
 		account   string
 		wantLost  bool
 		objection []string // the prospect's own words, at least three of which must come back
 	}{
-		{"Initech by account name", agent.Target{Account: "Initech"}, "Initech", true, []string{"ninety thousand", "eleven years", "Acme Corp", "three year"}},
-		{"Initech by its people's email domain", agent.Target{Domain: "initech.com"}, "Initech", true, []string{"ninety thousand", "eleven years", "Acme Corp", "three year"}},
-		{"another account", agent.Target{Account: "Hooli"}, "Hooli", false, nil},
+		{"Initech by account name", "all", agent.Target{Account: "Initech"}, "Initech", true, initechSaid},
+		{"Initech by its people's email domain", "all", agent.Target{Domain: "initech.com"}, "Initech", true, initechSaid},
+		{"another account", "all", agent.Target{Account: "Hooli"}, "Hooli", false, nil},
+		{"Initech in discovery mode", "discovery", agent.Target{Account: "Initech"}, "Initech", true, initechSaid},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ag := agentOn(t, e, map[string]any{"methods": []string{"read"}})
+			ag := agentOn(t, e, map[string]any{"methods": []string{"read"}, "tool_exposure": tc.exposure})
 			pm, err := ag.PostMortem(context.Background(), agent.Finders, tc.target, now, 30)
 			if err != nil {
 				t.Fatal(err)
@@ -218,14 +227,15 @@ func TestAgentActivityAudit(t *testing.T) {
 	now := time.Now().In(loc)
 	lastFrom, lastTo := agent.LastFullQuarter(now)
 	for _, tc := range []struct {
-		name     string
-		from, to time.Time
+		name, exposure string
+		from, to       time.Time
 	}{
-		{"last full quarter", lastFrom, lastTo},
-		{"the quarter before", lastFrom.AddDate(0, -3, 0), lastFrom},
+		{"last full quarter", "all", lastFrom, lastTo},
+		{"the quarter before", "all", lastFrom.AddDate(0, -3, 0), lastFrom},
+		{"last full quarter in discovery mode", "discovery", lastFrom, lastTo},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ag := agentOn(t, e, map[string]any{"methods": []string{"read"}})
+			ag := agentOn(t, e, map[string]any{"methods": []string{"read"}, "tool_exposure": tc.exposure})
 			au, err := ag.Audit(context.Background(), agent.Finders, "Account Executive", tc.from, tc.to)
 			if err != nil {
 				t.Fatal(err)
@@ -276,13 +286,14 @@ func TestAgentDealBriefing(t *testing.T) {
 	co := e.sandbox.Company()
 	now := time.Now().UTC()
 	for _, tc := range []struct {
-		name, deal, template string
+		name, exposure, deal, template string
 	}{
-		{"Pied Piper renewal", "Pied Piper - Renewal", "Deal Brief"},
-		{"Stark Industries with the Executive Summary", "Stark Industries", "Executive Summary"},
+		{"Pied Piper renewal", "all", "Pied Piper - Renewal", "Deal Brief"},
+		{"Stark Industries with the Executive Summary", "all", "Stark Industries", "Executive Summary"},
+		{"Pied Piper renewal in discovery mode", "discovery", "Pied Piper - Renewal", "Deal Brief"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ag := agentOn(t, e, map[string]any{"methods": []string{"read"}})
+			ag := agentOn(t, e, map[string]any{"methods": []string{"read"}, "tool_exposure": tc.exposure})
 			b, err := ag.Briefing(context.Background(), agent.Finders, tc.deal, tc.template, now, 10)
 			if err != nil {
 				t.Fatal(err)
