@@ -22,8 +22,8 @@ import (
 
 // agentRow is one workflow by one route.
 type agentRow struct {
-	workflow, route      string
-	calls, bytes, listed int
+	workflow, route            string
+	calls, meta, bytes, listed int
 	upstream             int
 	wall                 []float64 // ms, one per round
 	err                  string
@@ -50,28 +50,50 @@ var agentWorkflows = []workflow{
 	}},
 }
 
-// agentCost runs every workflow by both routes, rounds times.
-func (f *figures) agentCost(ctx context.Context, step func(string, ...any), url, dbPath, key string, rounds int) error {
+// routes of (g): the finder and plain routes on the server with every
+// tool listed, and the finder route on a discovery-mode server.
+var agentRoutes = []struct {
+	name      string
+	route     agent.Route
+	discovery bool
+}{
+	{"finders", agent.Finders, false},
+	{"plain tools", agent.Plain, false},
+	{"finders, discovery mode", agent.Finders, true},
+}
+
+// agentCost runs every workflow by every route, rounds times. url is the
+// server with every tool; a discovery-mode server on the same account is
+// made for the third route.
+func (f *figures) agentCost(ctx context.Context, step func(string, ...any), base, url, dbPath, key string, rounds int) error {
 	db, err := openDB(ctx, dbPath, key)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	discoveryURL, err := discoveryServer(ctx, db, base)
+	if err != nil {
+		return err
+	}
 	for _, wf := range agentWorkflows {
-		for _, route := range []agent.Route{agent.Finders, agent.Plain} {
-			row := &agentRow{workflow: wf.name, route: string(route)}
+		for _, rt := range agentRoutes {
+			row := &agentRow{workflow: wf.name, route: rt.name}
+			u := url
+			if rt.discovery {
+				u = discoveryURL
+			}
 			for r := range rounds {
-				step("(g) round %d/%d: %s by %s", r+1, rounds, wf.name, route)
+				step("(g) round %d/%d: %s by %s", r+1, rounds, wf.name, rt.name)
 				since := time.Now()
-				a, err := newAgent(ctx, url)
+				a, err := newAgent(ctx, u)
 				if err == nil {
-					err = wf.run(ctx, a, route, time.Now().UTC())
+					err = wf.run(ctx, a, rt.route, time.Now().UTC())
 				}
 				if err != nil {
 					row.err = err.Error()
 					break
 				}
-				row.calls, row.bytes, row.listed = a.Cost.Calls, a.Cost.AnswerBytes, a.ListBytes
+				row.calls, row.meta, row.bytes, row.listed = a.Cost.Calls, a.Cost.MetaCalls, a.Cost.AnswerBytes, a.ListBytes
 				row.wall = append(row.wall, float64(a.Cost.Wall.Microseconds())/1000)
 				if row.upstream, err = upstreamSince(ctx, db, since); err != nil {
 					return err
@@ -81,6 +103,22 @@ func (f *figures) agentCost(ctx context.Context, step func(string, ...any), url,
 		}
 	}
 	return nil
+}
+
+// discoveryServer adds an MCP server in discovery mode to the database's
+// first account and returns its URL.
+func discoveryServer(ctx context.Context, db *sqlstore.DB, base string) (string, error) {
+	accounts, err := db.ListAccounts(ctx)
+	if err != nil || len(accounts) == 0 {
+		return "", fmt.Errorf("no account for the discovery server: %v", err)
+	}
+	tok := credentials.NewToken(credentials.MCPTokenPrefix)
+	s := &store.Server{AccountID: accounts[0].ID, Name: "Bench discovery", TokenHash: credentials.HashToken(tok),
+		Config: store.ServerConfig{ToolExposure: store.ToolExposureDiscovery}}
+	if err := db.CreateServer(ctx, s); err != nil {
+		return "", err
+	}
+	return base + "/mcp/" + tok, nil
 }
 
 func newAgent(ctx context.Context, url string) (*agent.Agent, error) {
@@ -120,24 +158,28 @@ func upstreamSince(ctx context.Context, db *sqlstore.DB, t time.Time) (int, erro
 // agentTable renders (g), with each finder route's share of the plain
 // route's answer bytes.
 func (f *figures) agentTable() string {
-	t := &table{head: []string{"workflow", "route", "tool calls", "answer bytes (≈ tokens)", "upstream requests", "wall (ms, median)", "bytes vs plain"}}
+	t := &table{head: []string{"workflow", "route", "tool calls (+ discovery)", "tools/list bytes", "answer bytes (≈ tokens)", "list + answers vs plain", "upstream requests", "wall (ms, median)"}}
 	plain := map[string]int{}
 	for _, r := range f.agent {
-		if r.route == string(agent.Plain) && r.err == "" {
-			plain[r.workflow] = r.bytes
+		if r.route == agentRoutes[1].name && r.err == "" {
+			plain[r.workflow] = r.bytes + r.listed
 		}
 	}
 	for _, r := range f.agent {
 		if r.err != "" {
-			t.add(r.workflow, r.route, "failed: "+r.err, "", "", "", "")
+			t.add(r.workflow, r.route, "failed: "+r.err, "", "", "", "", "")
 			continue
 		}
 		share := ""
-		if p := plain[r.workflow]; p > 0 && r.route != string(agent.Plain) {
-			share = fmt.Sprintf("%.0f %%", 100*float64(r.bytes)/float64(p))
+		if p := plain[r.workflow]; p > 0 && r.route != agentRoutes[1].name {
+			share = fmt.Sprintf("%.0f %%", 100*float64(r.bytes+r.listed)/float64(p))
+		}
+		calls := fmt.Sprint(r.calls)
+		if r.meta > 0 {
+			calls += fmt.Sprintf(" (+ %d)", r.meta)
 		}
 		w := slices.Clone(r.wall)
-		t.add(r.workflow, r.route, fmt.Sprint(r.calls), fmt.Sprintf("%d (≈ %d)", r.bytes, r.bytes/4), fmt.Sprint(r.upstream), f0(median(w)), share)
+		t.add(r.workflow, r.route, calls, fmt.Sprint(r.listed), fmt.Sprintf("%d (≈ %d)", r.bytes, r.bytes/4), share, fmt.Sprint(r.upstream), f0(median(w)))
 	}
 	return t.String()
 }

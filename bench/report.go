@@ -198,7 +198,7 @@ func (f *figures) report(root string) error {
 
 	// (g)
 	w("## (g) Agent cost: the guide's three workflows by the scripted agent (test/agent)\n\n")
-	w("Each workflow run against one MCP server with every tool, on the true-to-life sandbox company: by the finder tools, and by the plain API tools alone (scan listings, match and cut by hand). Answer bytes are what the model reads (tools/list, %d bytes, comes on top once per conversation); upstream requests are the audit log's count. Target (issue 16): the finder route at most a quarter of the plain route's answer bytes for the post-mortem and the briefing.\n\n", f.listBytes)
+	w("Each workflow run on the true-to-life sandbox company against an MCP server with every tool: by the finder tools, and by the plain API tools alone (scan listings, match and cut by hand); and by the finder tools on a discovery-mode server, where tools/list holds three meta-tools and the agent finds each tool with search_tools before calling it through call_tool (its searches are the calls in brackets). Answer bytes are what the model reads from tool answers; tools/list is read once per conversation on top; upstream requests are the audit log's count. Targets: the finder route at most a quarter of the plain route's bytes for the post-mortem and the briefing (issue 16); discovery mode's tools/list at most 4 KB (issue 19).\n\n")
 	w("%s\n", f.agentTable())
 
 	// Targets.

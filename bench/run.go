@@ -284,7 +284,7 @@ func run(ctx context.Context, root string, cfg config) (err error) {
 	f.pbRSS, f.pbPeak, _ = rss(pbProc.cmd.Process.Pid)
 	// (g) after the RSS reading: the workflows' large answers are not part
 	// of the steady-state figures above.
-	if err := f.agentCost(ctx, step, pbURL, mainDB, key, cfg.rounds); err != nil {
+	if err := f.agentCost(ctx, step, pbBase, pbURL, mainDB, key, cfg.rounds); err != nil {
 		return err
 	}
 	if prof != nil {
