@@ -16,41 +16,61 @@ import (
 	"github.com/patchbay-dev/patchbay/internal/upstream"
 )
 
-// Gong's finders, run against the sandbox, answer what a reading of the
-// whole listing by hand answers: the test pages the raw extensive listing
-// itself and matches with its own code.
-func TestGongFindersAgainstTheSandbox(t *testing.T) {
-	t.Parallel()
+// finderEnv runs Gong's finders against a sandbox over HTTP; fetch checks
+// each request against the scanned tool's schema, as the executor does.
+type finderEnv struct {
+	set      *tools.Set
+	defs     map[string]*finder.Def
+	sb       *gongsandbox.Sandbox
+	url      string
+	client   *upstream.Client
+	auth     upstream.Auth
+	requests int
+}
+
+func newFinderEnv(t *testing.T) *finderEnv {
+	t.Helper()
 	_, set := load(t)
 	defs, err := finder.Load(gong.FS, func(n string) bool { _, ok := set.Lookup(n); return ok })
 	if err != nil {
 		t.Fatal(err)
 	}
-	byName := map[string]*finder.Def{}
+	e := &finderEnv{set: set, defs: map[string]*finder.Def{}, client: upstream.NewClient()}
 	for _, d := range defs {
-		byName[d.Name] = d
+		e.defs[d.Name] = d
 	}
-	sb := gongsandbox.New(gongsandbox.Options{Seed: 1, RatePerSecond: -1, DailyLimit: -1})
-	srv := httptest.NewServer(sb)
+	e.sb = gongsandbox.New(gongsandbox.Options{Seed: 1, RatePerSecond: -1, DailyLimit: -1})
+	srv := httptest.NewServer(e.sb)
 	t.Cleanup(srv.Close)
-	sb.SetBaseURL(srv.URL)
-	client := upstream.NewClient()
-	auth := upstream.BasicAuth{Key: sb.AccessKey(), Secret: sb.AccessKeySecret()}
-	requests := 0
-	fetch := func(ctx context.Context, tool string, args map[string]any) finder.Page {
-		requests++
-		tl, ok := set.Lookup(tool)
+	e.sb.SetBaseURL(srv.URL)
+	e.url, e.auth = srv.URL, upstream.BasicAuth{Key: e.sb.AccessKey(), Secret: e.sb.AccessKeySecret()}
+	return e
+}
+
+func (e *finderEnv) fetch(t *testing.T) finder.Fetch {
+	return func(ctx context.Context, tool string, args map[string]any) finder.Page {
+		e.requests++
+		tl, ok := e.set.Lookup(tool)
 		if !ok {
 			t.Fatalf("finder asked for unknown tool %s", tool)
 		}
 		if err := tl.Validate(args); err != nil {
 			t.Fatalf("finder sent %s arguments its schema refuses: %v", tool, err)
 		}
-		return page(client.Call(ctx, set.Integration, srv.URL, auth, tl, args))
+		return page(e.client.Call(ctx, e.set.Integration, e.url, e.auth, tl, args))
 	}
+}
+
+// Gong's finders, run against the sandbox, answer what a reading of the
+// whole listing by hand answers: the test pages the raw extensive listing
+// itself and matches with its own code.
+func TestGongFindersAgainstTheSandbox(t *testing.T) {
+	t.Parallel()
+	e := newFinderEnv(t)
+	byName, sb, fetch := e.defs, e.sb, e.fetch(t)
 	now := sb.Now()
 
-	calls := rawCalls(t, client, set, srv.URL, auth, now.AddDate(0, 0, -30), now)
+	calls := rawCalls(t, e.client, e.set, e.url, e.auth, now.AddDate(0, 0, -30), now)
 	var account string
 	for _, c := range calls {
 		if a := c.account(); a != "" {
@@ -133,7 +153,7 @@ func TestGongFindersAgainstTheSandbox(t *testing.T) {
 	if !slices.Equal(foundIDs, reports) || !found.Complete {
 		t.Fatalf("reports of %s %s: %v, want %v", mgr.FirstName, mgr.LastName, foundIDs, reports)
 	}
-	if requests == 0 {
+	if e.requests == 0 {
 		t.Fatal("no upstream request went through fetch")
 	}
 }
@@ -210,32 +230,10 @@ func rawCalls(t *testing.T, client *upstream.Client, set *tools.Set, base string
 // A digest carries what Gong knows of each call, compactly.
 func TestGongCallDigests(t *testing.T) {
 	t.Parallel()
-	_, set := load(t)
-	defs, err := finder.Load(gong.FS, func(n string) bool { _, ok := set.Lookup(n); return ok })
-	if err != nil {
-		t.Fatal(err)
-	}
-	var digests *finder.Def
-	for _, d := range defs {
-		if d.Name == "get_gong_call_digests" {
-			digests = d
-		}
-	}
-	sb := gongsandbox.New(gongsandbox.Options{Seed: 1, RatePerSecond: -1, DailyLimit: -1})
-	srv := httptest.NewServer(sb)
-	t.Cleanup(srv.Close)
-	sb.SetBaseURL(srv.URL)
-	client := upstream.NewClient()
-	auth := upstream.BasicAuth{Key: sb.AccessKey(), Secret: sb.AccessKeySecret()}
-	fetch := func(ctx context.Context, tool string, args map[string]any) finder.Page {
-		tl, _ := set.Lookup(tool)
-		if err := tl.Validate(args); err != nil {
-			t.Fatalf("%s: %v", tool, err)
-		}
-		return page(client.Call(ctx, set.Integration, srv.URL, auth, tl, args))
-	}
-	now := sb.Now()
-	calls := rawCalls(t, client, set, srv.URL, auth, now.AddDate(0, 0, -60), now)
+	e := newFinderEnv(t)
+	digests, fetch := e.defs["get_gong_call_digests"], e.fetch(t)
+	now := e.sb.Now()
+	calls := rawCalls(t, e.client, e.set, e.url, e.auth, now.AddDate(0, 0, -60), now)
 	var ids []any
 	for i := len(calls) - 1; i >= 0 && len(ids) < 5; i-- {
 		if calls[i].account() != "" {
