@@ -118,3 +118,24 @@ func TestMissingScopesFailEarly(t *testing.T) {
 		t.Errorf("hide_tools_missing_scopes listed %v", names)
 	}
 }
+
+// Tools whose empty arguments would read the whole history refuse {} and
+// name the filters to pass; nothing reaches upstream.
+func TestWholeHistoryToolsRefuseEmptyArguments(t *testing.T) {
+	e := newEnv(t)
+	cs := e.connect(e.server(map[string]any{}).URL, nil)
+	for _, tool := range []string{"create_a_gong_calls_transcript", "list_all_gong_calls_extensive"} {
+		before := e.upstream.Load()
+		got, isErr := call(t, cs, tool, map[string]any{})
+		text, _ := json.Marshal(got)
+		if !isErr || !strings.Contains(string(text), "callIds") || !strings.Contains(string(text), "fromDateTime") {
+			t.Errorf("%s {}: %s, want an error naming callIds and fromDateTime", tool, text)
+		}
+		if e.upstream.Load() != before {
+			t.Errorf("%s {}: reached upstream", tool)
+		}
+		if _, isErr := call(t, cs, tool, map[string]any{"callIds": []any{e.sandbox.Company().Calls[0].ID}}); isErr {
+			t.Errorf("%s with callIds was refused", tool)
+		}
+	}
+}
