@@ -48,6 +48,10 @@ func DecodeArgs(raw json.RawMessage) (map[string]any, error) {
 // baseURL (scheme://host, no trailing slash needed).
 func Build(ctx context.Context, baseURL string, t *tools.Tool, args map[string]any) (*http.Request, error) {
 	op := t.Operation
+	if op == nil {
+		// A finder is made of other tools' requests (the executor runs it).
+		return nil, fmt.Errorf("%s is not one upstream request", t.Name)
+	}
 	parts := requestParts{path: op.Path, query: url.Values{}}
 	if err := placeArgs(t, args, &parts); err != nil {
 		return nil, err
