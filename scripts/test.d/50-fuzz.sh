@@ -1,5 +1,5 @@
 # Fuzzing: every parser of outside input, each for a bounded time
-# (PATCHBAY_FUZZTIME, default 10s; 14 targets, about 3 minutes in all).
+# (PATCHBAY_FUZZTIME, default 10s; 16 targets, about 3 minutes in all).
 # The seed corpora (f.Add and testdata/fuzz/<Target>/) already ran as
 # regression cases in `go test`; a crash found here is written by Go to
 # <package>/testdata/fuzz/<Target>/ — commit that file with the fix, so it
@@ -25,6 +25,8 @@ fuzz_targets=(
   "./internal/upstream FuzzPathParam"            # path templating and escaping
   "./internal/upstream FuzzCursor"               # cursors passed back to Gong
   "./internal/upstream FuzzMapResponse"          # Gong's answers, cursors and rate limits
+  "./internal/finder FuzzRunArguments"           # finder arguments and their cursors
+  "./internal/fit FuzzParse"                     # answer-budget cursors passed back
   "./internal/integration FuzzCleanDescription"  # OpenAPI description cleaning
   "./internal/integration FuzzSchemaJSON"        # OpenAPI schema conversion
   "./internal/integration FuzzLoad"              # integration.yaml and documentation records
