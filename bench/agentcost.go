@@ -24,9 +24,9 @@ import (
 type agentRow struct {
 	workflow, route            string
 	calls, meta, bytes, listed int
-	upstream             int
-	wall                 []float64 // ms, one per round
-	err                  string
+	upstream                   int
+	wall                       []float64 // ms, one per round
+	err                        string
 }
 
 type workflow struct {
