@@ -288,7 +288,9 @@ func TestToolListFitsTheTokenBudget(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
+			// As the server lists them, with the caching hints (mcp.listTools).
 			res := &sdk.ListToolsResult{}
+			res.TTLMs, res.CacheScope = 30_000, "private"
 			sizes := map[string]int{}
 			for _, tool := range set.Select(tc.filter) {
 				st := mcp.SDKTool(tool)
