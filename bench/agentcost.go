@@ -130,6 +130,7 @@ func newAgent(ctx context.Context, url string) (*agent.Agent, error) {
 	return agent.New(ctx, cs)
 }
 
+// openDB opens the bench's SQLite database with its encryption key.
 func openDB(ctx context.Context, path, key string) (*sqlstore.DB, error) {
 	k, err := credentials.ParseKey(key)
 	if err != nil {

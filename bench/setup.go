@@ -8,22 +8,13 @@ import (
 
 	"github.com/patchbay-dev/patchbay/internal/credentials"
 	"github.com/patchbay-dev/patchbay/internal/store"
-	"github.com/patchbay-dev/patchbay/internal/store/sqlstore"
 )
 
 // seed fills a new SQLite database with accounts integrated accounts on
 // the sandbox and servers MCP servers spread evenly over them (every tool,
 // no filters), and returns the servers' tokens.
 func seed(ctx context.Context, path, key, sandbox, accessKey, secret string, accounts, servers int) ([]string, error) {
-	k, err := credentials.ParseKey(key)
-	if err != nil {
-		return nil, err
-	}
-	cipher, err := credentials.NewCipher(k)
-	if err != nil {
-		return nil, err
-	}
-	db, err := sqlstore.Open(ctx, path, cipher)
+	db, err := openDB(ctx, path, key)
 	if err != nil {
 		return nil, err
 	}
